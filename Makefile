@@ -1,0 +1,124 @@
+# The appc toolkit: one non-recursive Makefile.
+#   make                         build every tool
+#   make check                   unit + end-to-end tests (TAP, driven by prove)
+#   make SANITIZE=address,undefined check
+#   make deps                    install the Debian packages needed to build and test
+#   make install PREFIX=/usr DESTDIR=...
+#   make bench                   performance measurements (see bench/README.md)
+#   make demo                    build the example image with our own tools and validate it
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PROVE ?= prove
+
+PKGS := libarchive zlib liblzma jansson libcurl gpgme libcrypto libdeflate
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lbz2 -lpthread
+
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+        -Wformat=2 -Wvla -Wundef -Werror=implicit-function-declaration
+ifdef WERROR
+WARN += -Werror
+endif
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fstack-protector-strong \
+              $(WARN) -Icommon/include $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS)
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+else
+ALL_CFLAGS += -D_FORTIFY_SOURCE=2
+endif
+
+# Objects of sanitized and plain builds must not mix.
+BUILD := build/$(if $(SANITIZE),san,plain)
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIBCOMMON := $(BUILD)/libcommon.a
+
+ACTOOL_SRC := $(wildcard actool/*.c)
+ACTOOL_OBJ := $(ACTOOL_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+TOOLS := $(BUILD)/actool
+BINLINKS := bin/actool
+
+all: $(BINLINKS) $(BUILD)/tests/unit/run
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/actool: $(ACTOOL_OBJ) $(LIBCOMMON)
+	$(CC) $(ALL_CFLAGS) -o $@ $(ACTOOL_OBJ) $(LIBCOMMON) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# bin/ always points at the binaries of the last build flavour, so the tests
+# find them in one place.
+bin/%: $(BUILD)/%
+	@mkdir -p bin
+	ln -sf ../$< $@
+
+# C unit tests: DEFINE_TEST(name) lines are collected into list.h.
+$(BUILD)/tests/unit/list.h: $(filter-out tests/unit/main.c,$(UNIT_SRC))
+	@mkdir -p $(dir $@)
+	cat $^ /dev/null | grep -h '^DEFINE_TEST(' | sort > $@.tmp && mv $@.tmp $@
+$(BUILD)/tests/unit/main.o: ALL_CFLAGS += -I$(BUILD)/tests/unit
+$(BUILD)/tests/unit/main.o: $(BUILD)/tests/unit/list.h
+$(BUILD)/tests/unit/run: $(UNIT_OBJ) $(LIBCOMMON)
+	$(CC) $(ALL_CFLAGS) -o $@ $(UNIT_OBJ) $(LIBCOMMON) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+E2E_TESTS := $(sort $(wildcard tests/e2e/t[0-9]*.sh))
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+check: all
+	$(SAN_ENV) TEST_BUILD=$(BUILD) $(PROVE) --exec tests/run-test.sh $(if $(V),-v) \
+		$(BUILD)/tests/unit/run $(E2E_TESTS)
+
+check-unit: all
+	$(SAN_ENV) $(BUILD)/tests/unit/run
+
+check-e2e: all
+	$(SAN_ENV) $(PROVE) --exec tests/run-test.sh $(if $(V),-v) $(E2E_TESTS)
+
+# Debian packages needed to build and to run the tests.
+DEB_BUILD := build-essential pkg-config libarchive-dev zlib1g-dev liblzma-dev libbz2-dev \
+             libjansson-dev libcurl4-openssl-dev libgpgme-dev libssl-dev libdeflate-dev
+DEB_TEST := perl xz-utils bzip2 gzip tar attr libarchive-tools python3 zstd
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST); \
+	else \
+		echo "run as root: apt-get install -y $(DEB_BUILD) $(DEB_TEST)"; \
+	fi
+
+demo: all
+	examples/hello/demo.sh
+
+bench: all
+	bench/run.sh
+
+install: $(TOOLS)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS)))
+
+clean:
+	rm -rf build bin
+
+.PHONY: all check check-unit check-e2e deps demo bench install uninstall clean
+.DELETE_ON_ERROR:
+
+-include $(COMMON_OBJ:.o=.d) $(ACTOOL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
