@@ -47,36 +47,42 @@ ACTOOL_OBJ := $(ACTOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-TOOLS := $(BUILD)/actool
-BINLINKS := bin/actool
+TOOLS := $(if $(ACTOOL_SRC),$(BUILD)/actool)
+BINLINKS := $(patsubst $(BUILD)/%,bin/%,$(TOOLS))
 
-all: $(BINLINKS) $(BUILD)/tests/unit/run
+all: $(BUILD)/tests/unit/run $(BINLINKS)
+
+# Quiet by default; "make V=1" shows the commands.
+ifndef V
+QUIET_CC = @echo '   CC $@';
+QUIET_LINK = @echo ' LINK $@';
+endif
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/actool: $(ACTOOL_OBJ) $(LIBCOMMON)
-	$(CC) $(ALL_CFLAGS) -o $@ $(ACTOOL_OBJ) $(LIBCOMMON) $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $(ACTOOL_OBJ) $(LIBCOMMON) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # bin/ always points at the binaries of the last build flavour, so the tests
 # find them in one place.
 bin/%: $(BUILD)/%
 	@mkdir -p bin
-	ln -sf ../$< $@
+	@ln -sf ../$< $@
 
 # C unit tests: DEFINE_TEST(name) lines are collected into list.h.
 $(BUILD)/tests/unit/list.h: $(filter-out tests/unit/main.c,$(UNIT_SRC))
 	@mkdir -p $(dir $@)
-	cat $^ /dev/null | grep -h '^DEFINE_TEST(' | sort > $@.tmp && mv $@.tmp $@
+	@cat $^ /dev/null | grep -h '^DEFINE_TEST(' | sort > $@.tmp && mv $@.tmp $@
 $(BUILD)/tests/unit/main.o: ALL_CFLAGS += -I$(BUILD)/tests/unit
 $(BUILD)/tests/unit/main.o: $(BUILD)/tests/unit/list.h
 $(BUILD)/tests/unit/run: $(UNIT_OBJ) $(LIBCOMMON)
-	$(CC) $(ALL_CFLAGS) -o $@ $(UNIT_OBJ) $(LIBCOMMON) $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $(UNIT_OBJ) $(LIBCOMMON) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 E2E_TESTS := $(sort $(wildcard tests/e2e/t[0-9]*.sh))
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -24,8 +24,10 @@ struct ac_aci_write_opts {
 /* Writes the archive to fd (which the caller owns). */
 ac_aci_writer *ac_aci_writer_new(int fd, const struct ac_aci_write_opts *o, ac_error **err);
 /* The manifest entry: written first, so readers find it without
- * decompressing the image. mode 0644, root-owned, mtime = clamp or now. */
-int ac_aci_writer_add_manifest(ac_aci_writer *w, const char *json, size_t len, ac_error **err);
+ * decompressing the image. mode 0644, root-owned; mtime (clamped like every
+ * other entry) is the caller's: the layout file's, or the replaced entry's,
+ * never "now", so that the same inputs give the same bytes. */
+int ac_aci_writer_add_manifest(ac_aci_writer *w, const char *json, size_t len, int64_t mtime, ac_error **err);
 /* Adds the tree below dirfd/"rootfs" recursively as "rootfs/...", in sorted
  * (byte-wise) order.  Sockets are skipped; inodes seen twice become hard
  * links; xattrs are kept. */
