@@ -42,31 +42,64 @@ int ac_aci_writer_add_entry(ac_aci_writer *w, struct archive_entry *e, const voi
 int ac_aci_writer_finish(ac_aci_writer *w, char image_id[AC_IMAGE_ID_LEN + 1], ac_error **err);
 void ac_aci_writer_free(ac_aci_writer *w);
 
-/* ---- reading ---- */
+/* ---- reading ----
+ *
+ * Errors: problems reading or decoding the file are one line starting with
+ * the name given to ac_aci_reader_open ("NAME: gzip: unexpected end of data",
+ * "NAME: unknown image filetype", "NAME: zstd compression is not supported")
+ * with err->code set (an errno value; EBADMSG for corrupt or unrecognised
+ * data).  Validation rule failures of ac_aci_validate/ac_layout_validate are
+ * the original's bare message ("duplicate file entry in archive: rootfs/a")
+ * with err->code == 0, so that a tool can print "F: error validating: MSG". */
 typedef struct ac_aci_reader ac_aci_reader;
 
-/* Reads from fd (the caller owns it). name is used in messages. */
+/* Reads from fd (the caller owns it; it need not be seekable). name is used
+ * in messages.  The compression is detected (gzip, bzip2, xz, or none; zstd
+ * is refused); the decompressed stream must start like a tar archive (ustar
+ * magic, or a zero block for an empty archive). */
 ac_aci_reader *ac_aci_reader_open(int fd, const char *name, ac_error **err);
+const char *ac_aci_reader_name(const ac_aci_reader *r);
 ac_compression ac_aci_reader_compression(const ac_aci_reader *r);
-/* 1 and *e set for the next entry, 0 at the end of the archive, -1 error. */
+/* 1 and *e set for the next entry, 0 at the end of the archive, -1 error.
+ * *e belongs to the reader and is valid until the next call.  Data the
+ * caller did not read is skipped. */
 int ac_aci_reader_next(ac_aci_reader *r, struct archive_entry **e, ac_error **err);
-/* Next block of the current entry's data: 0 with *len == 0 at its end. */
+/* Next block of the current entry's data: 0 with *len == 0 at its end.
+ * Holes of sparse entries come out as blocks of zeros, so the blocks always
+ * add up to archive_entry_size() bytes in order. */
 int ac_aci_reader_data(ac_aci_reader *r, const void **buf, size_t *len, ac_error **err);
 /* Reads whatever is left (the rest of the tar stream) and returns the image
- * ID.  Trailing garbage after the compressed stream is an error. */
+ * ID.  Trailing garbage after the compressed stream is an error, and so is
+ * non-zero data after the tar end-of-archive mark (when the entries were
+ * read up to the end): it would be hidden from every tar reader. */
 int ac_aci_reader_finish(ac_aci_reader *r, char image_id[AC_IMAGE_ID_LEN + 1], ac_error **err);
 void ac_aci_reader_free(ac_aci_reader *r);
 
-/* Reads the manifest entry only (stops there); *json is malloc'ed. Returns 1
- * when found, 0 when the archive has none. */
+/* Reads the manifest entry only (stops there, wherever it is in the
+ * archive); *json is malloc'ed and NUL-terminated. Returns 1 when found, 0
+ * when the archive has none.  A non-regular manifest entry or one larger
+ * than AC_MANIFEST_MAX_SIZE is an error. */
 int ac_aci_read_manifest(int fd, const char *name, char **json, size_t *len, ac_error **err);
 
-/* Validation of a whole archive (aci.ValidateArchive, stricter): duplicate
- * entries, rootfs not a directory, names outside rootfs/ (including
- * "rootfsX/"), links escaping rootfs, more than one manifest, invalid
- * manifest.  *manifest (optional) receives the canonical manifest. */
+/* Validation of a whole archive (aci.ValidateArchive, stricter), names
+ * cleaned as filepath.Clean does.  Refused: duplicate entries (also a
+ * second manifest: "duplicate file entry in archive: manifest"), a manifest
+ * that is not a regular file, rootfs not a directory, names outside
+ * rootfs/ (including "rootfsX/", absolute names and names escaping with
+ * ".."), entries written through a symlink of the archive or below a
+ * non-directory, hard links that point outside rootfs, to a directory, to
+ * no earlier entry, or that carry data, a stream that does not decode to its
+ * end.  Legal: symlinks with any target (absolute or relative targets are
+ * resolved inside the rootfs at run time), device nodes, FIFOs.
+ * *manifest (optional) receives the canonical manifest. */
 int ac_aci_validate(int fd, const char *name, json_t **manifest, ac_error **err);
-/* Validation of an image layout directory (aci.ValidateLayout, stricter). */
+/* Validation of an image layout directory (aci.ValidateLayout, stricter):
+ * only "manifest" (a regular file, not a symlink) and "rootfs" (a directory,
+ * not a symlink) may exist at the top level; the rootfs tree itself is not
+ * walked. */
 int ac_layout_validate(const char *dir, json_t **manifest, ac_error **err);
+
+/* filepath.Clean: a malloc'ed, lexically cleaned copy of path ("" -> "."). */
+char *ac_path_clean(const char *path);
 
 #endif
