@@ -41,14 +41,15 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBCOMMON := $(BUILD)/libcommon.a
 
-ACTOOL_SRC := $(wildcard actool/*.c)
-ACTOOL_OBJ := $(ACTOOL_SRC:%.c=$(BUILD)/%.o)
-
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-TOOLS := $(if $(ACTOOL_SRC),$(BUILD)/actool)
-BINLINKS := $(patsubst $(BUILD)/%,bin/%,$(TOOLS))
+# Each tool is the sources of one directory linked with libcommon; a tool
+# without a main.c yet is simply not built.
+TOOL_DIRS := actool acbuild docker2aci runner
+tool_name = $(if $(filter runner,$(1)),acrun,$(1))
+TOOLS := $(foreach d,$(TOOL_DIRS),$(if $(wildcard $(d)/main.c),$(BUILD)/bin/$(call tool_name,$(d))))
+BINLINKS := $(patsubst $(BUILD)/bin/%,bin/%,$(TOOLS))
 
 all: $(BUILD)/tests/unit/run $(BINLINKS)
 
@@ -66,12 +67,16 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/actool: $(ACTOOL_OBJ) $(LIBCOMMON)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $(ACTOOL_OBJ) $(LIBCOMMON) $(ALL_LDFLAGS) $(PKG_LIBS)
+define tool_rule
+$(BUILD)/bin/$(call tool_name,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBCOMMON)
+	@mkdir -p $$(dir $$@)
+	$$(QUIET_LINK)$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIBCOMMON) $$(ALL_LDFLAGS) $$(PKG_LIBS)
+endef
+$(foreach d,$(TOOL_DIRS),$(eval $(call tool_rule,$(d))))
 
 # bin/ always points at the binaries of the last build flavour, so the tests
 # find them in one place.
-bin/%: $(BUILD)/%
+bin/%: $(BUILD)/bin/%
 	@mkdir -p bin
 	@ln -sf ../$< $@
 
@@ -127,4 +132,4 @@ clean:
 .PHONY: all check check-unit check-e2e deps demo bench install uninstall clean
 .DELETE_ON_ERROR:
 
--include $(COMMON_OBJ:.o=.d) $(ACTOOL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(shell find $(BUILD) -name "*.d" 2>/dev/null)
