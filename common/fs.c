@@ -133,6 +133,7 @@ int ac_outfile_open(ac_outfile *o, const char *path, mode_t mode, int flags, ac_
 	o->fd = -1;
 	o->path = NULL;
 	o->tmp_path = NULL;
+	o->flags = flags;
 	if (!(flags & AC_OUT_OVERWRITE) && lstat(path, &st) == 0)
 		return ac_error_set(err, EEXIST, "%s: file exists", path);
 	_cleanup_free_ char *copy = xstrdup(path);
@@ -159,6 +160,21 @@ int ac_outfile_open(ac_outfile *o, const char *path, mode_t mode, int flags, ac_
 	return ac_error_set(err, EEXIST, "cannot create a temporary file for '%s'", path);
 }
 
+/* Moves tmp to path; without overwrite an existing path is never replaced. */
+static int publish(const char *tmp, const char *path, int overwrite)
+{
+	if (overwrite)
+		return rename(tmp, path);
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(tmp, path) < 0)
+		return -1;
+	unlink(tmp);
+	return 0;
+}
+
 int ac_outfile_commit(ac_outfile *o, ac_error **err)
 {
 	if (!o->tmp_path)
@@ -175,8 +191,11 @@ int ac_outfile_commit(ac_outfile *o, ac_error **err)
 		return -1;
 	}
 	o->fd = -1;
-	if (rename(o->tmp_path, o->path) < 0) {
-		ac_error_errno(err, "cannot rename to '%s'", o->path);
+	if (publish(o->tmp_path, o->path, o->flags & AC_OUT_OVERWRITE) < 0) {
+		if (errno == EEXIST)
+			ac_error_set(err, EEXIST, "%s: file exists", o->path);
+		else
+			ac_error_errno(err, "cannot rename to '%s'", o->path);
 		ac_outfile_abort(o);
 		return -1;
 	}

@@ -19,13 +19,15 @@ typedef struct ac_outfile {
 	int fd;
 	char *path;     /* final name */
 	char *tmp_path; /* temporary name, NULL once committed or aborted */
+	int flags;      /* AC_OUT_* */
 } ac_outfile;
 
 enum { AC_OUT_OVERWRITE = 1 };
 /* Fails with EEXIST ("... exists") unless AC_OUT_OVERWRITE. */
 int ac_outfile_open(ac_outfile *o, const char *path, mode_t mode, int flags, ac_error **err);
 /* fsync, then rename over the target (without AC_OUT_OVERWRITE, a target
- * created meanwhile is not replaced: link() + unlink()). */
+ * created meanwhile is not replaced: renameat2 RENAME_NOREPLACE, or
+ * link() + unlink() where the file system lacks it; EEXIST then). */
 int ac_outfile_commit(ac_outfile *o, ac_error **err);
 /* Removes the temporary file; safe to call after commit or twice. */
 void ac_outfile_abort(ac_outfile *o);

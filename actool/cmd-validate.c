@@ -1,0 +1,170 @@
+/* actool validate: images, layouts and manifests, with the original's type
+ * detection, messages and exit codes. */
+#include "actool.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include "ac/fs.h"
+#include "ac/manifest.h"
+
+static const char *val_type = "";
+
+static const struct ac_opt opts[] = {
+	{ "type", AC_OPT_STRING, &val_type,
+	  "Type of file to validate. If unset, actool will try to detect the type. One of \"appimage,layout,manifest\"",
+	  NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+/* aci.DetectFileType on the first 512 bytes: compressed or tar data is an
+ * image, text (as net/http's sniffer sees it) a manifest, anything else
+ * unknown (NULL). */
+static const char *detect_type(const unsigned char *b, size_t n)
+{
+	switch (ac_compression_detect(b, n)) {
+	case AC_COMP_GZIP:
+	case AC_COMP_BZIP2:
+	case AC_COMP_XZ:
+	case AC_COMP_ZSTD: /* refused later with a clear message */
+		return "appimage";
+	default:
+		break;
+	}
+	if (n > 262 && !memcmp(b + 257, "ustar", 5))
+		return "appimage";
+	size_t i = 0;
+	while (i < n && strchr("\t\n\x0c\r ", b[i]))
+		i++;
+	if (i < n && b[i] == '<') /* HTML and XML sniff as other types */
+		return NULL;
+	for (; i < n; i++)
+		if (b[i] <= 0x08 || b[i] == 0x0b || (b[i] >= 0x0e && b[i] <= 0x1a) || (b[i] >= 0x1c && b[i] <= 0x1f))
+			return NULL;
+	return "manifest";
+}
+
+static int validate_manifest(const char *path, int fd)
+{
+	ac_error *err = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	const char *kind;
+	if (ac_read_fd(fd, AC_MANIFEST_MAX_SIZE, &buf, &len, &err) < 0) {
+		actool_err("%s: unable to read file %s", path, err->msg);
+		ac_error_free(&err);
+		return -1;
+	}
+	if (ac_manifest_parse_kind(buf, len, &kind, &err) < 0) {
+		actool_err("%s: error unmarshaling manifest: %s", path, err->msg);
+		ac_error_free(&err);
+		return -1;
+	}
+	json_t *m = !strcmp(kind, "ImageManifest") ? ac_manifest_parse(buf, len, &err)
+						    : ac_pod_manifest_parse(buf, len, &err);
+	if (!m) {
+		actool_err("%s: invalid %s: %s", path, kind, err->msg);
+		ac_error_free(&err);
+		return 1;
+	}
+	json_decref(m);
+	if (actool_debug)
+		actool_err("%s: valid %s", path, kind);
+	return 0;
+}
+
+static int validate_one(const char *path)
+{
+	ac_error *err = NULL;
+	struct stat st;
+	const char *vt = val_type;
+	_cleanup_close_ int fd = -1;
+
+	if (stat(path, &st) < 0) {
+		actool_err("unable to access %s: stat %s: %s", path, path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (!*vt) {
+			vt = "layout";
+		} else if (strcmp(vt, "layout")) {
+			actool_err("%s is a directory (wrong --type?)", path);
+			return -1;
+		}
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			actool_err("%s: unable to open: open %s: %s", path, path, strerror(errno));
+			return -1;
+		}
+	}
+	if (!*vt) {
+		unsigned char b[512];
+		ssize_t n = pread(fd, b, sizeof(b), 0);
+		if (n < 0) {
+			actool_err("%s: error detecting file type: read %s: %s", path, path, strerror(errno));
+			return -1;
+		}
+		vt = detect_type(b, (size_t)n);
+		if (!vt) {
+			actool_err("%s: unable to detect filetype (try --type)", path);
+			return -1;
+		}
+	}
+
+	if (!strcmp(vt, "layout")) {
+		if (ac_layout_validate(path, NULL, &err) < 0) {
+			actool_err("%s: invalid image layout: %s", path, err->msg);
+			ac_error_free(&err);
+			return 1;
+		}
+		if (actool_debug)
+			actool_err("%s: valid image layout", path);
+		return 0;
+	}
+	if (!strcmp(vt, "appimage")) {
+		if (ac_aci_validate(fd, path, NULL, &err) < 0) {
+			/* rule failures are bare messages (code 0); read and
+			 * decode errors already start with the file name */
+			if (err->code == 0)
+				actool_err("%s: error validating: %s", path, err->msg);
+			else
+				actool_err("%s", err->msg);
+			ac_error_free(&err);
+			return 1;
+		}
+		if (actool_debug)
+			actool_err("%s: valid app container image", path);
+		return 0;
+	}
+	return validate_manifest(path, fd);
+}
+
+static int run_validate(int argc, char **argv)
+{
+	int exit = 0;
+	if (argc < 1) {
+		actool_err("must pass one or more files");
+		return 1;
+	}
+	if (*val_type && strcmp(val_type, "appimage") && strcmp(val_type, "layout") && strcmp(val_type, "manifest")) {
+		actool_err("validate: unknown --type \"%s\" (one of \"appimage,layout,manifest\")", val_type);
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		int r = validate_one(argv[i]);
+		if (r < 0) /* the original stops at files it cannot read */
+			return 1;
+		if (r > 0)
+			exit = 1;
+	}
+	return exit;
+}
+
+const struct actool_cmd cmd_validate = {
+	.name = "validate",
+	.summary = "Validate that one or more images or manifests meet the AppContainer specification",
+	.usage = "[--type=TYPE] FILE...",
+	.description = "Validate one or more AppContainer files",
+	.opts = opts,
+	.run = run_validate,
+};
