@@ -92,7 +92,8 @@ $(BUILD)/tests/unit/run: $(UNIT_OBJ) $(LIBCOMMON)
 E2E_TESTS := $(sort $(wildcard tests/e2e/t[0-9]*.sh))
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-check: all
+check: deps-if-missing
+	@$(MAKE) --no-print-directory all
 	$(SAN_ENV) TEST_BUILD=$(BUILD) $(PROVE) --exec tests/run-test.sh $(if $(V),-v) \
 		$(BUILD)/tests/unit/run $(E2E_TESTS)
 
@@ -113,6 +114,20 @@ deps:
 		echo "run as root: apt-get install -y $(DEB_BUILD) $(DEB_TEST)"; \
 	fi
 
+# Installs the missing packages (as root) before building and testing, so
+# that "make check" works on a fresh machine; quick when all are there.
+deps-if-missing:
+	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(DEB_BUILD) $(DEB_TEST) 2>&1 | \
+		grep -v ' installed$$' | sed 's/^dpkg-query: no packages found matching //; s/ .*//'); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing missing packages:" $$missing; \
+			$(MAKE) --no-print-directory deps; \
+		else \
+			echo "missing Debian packages:" $$missing; echo "run: sudo make deps"; exit 1; \
+		fi; \
+	fi
+
 demo: all
 	examples/hello/demo.sh
 
@@ -129,7 +144,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all check check-unit check-e2e deps demo bench install uninstall clean
+.PHONY: all deps-if-missing check check-unit check-e2e deps demo bench install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD) -name "*.d" 2>/dev/null)
