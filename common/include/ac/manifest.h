@@ -31,8 +31,16 @@ int ac_manifest_validate(json_t *m, ac_error **err);
  * malloc'ed string. */
 char *ac_manifest_serialize(json_t *m, int indent, ac_error **err);
 
+/* A PodManifest (schema/pod.go of v0.8.11): decoded and validated with the
+ * same rules and error style; returns the canonical tree (new reference). */
+json_t *ac_pod_manifest_parse(const char *buf, size_t len, ac_error **err);
+
 /* A new minimal manifest: acKind, acVersion, name (validated). */
 json_t *ac_manifest_new(const char *name, ac_error **err);
+
+/* The "app" object of a canonical manifest (borrowed reference). When there
+ * is none it is created as acbuild does: {"exec":null,"user":"0","group":"0"}. */
+json_t *ac_manifest_app(json_t *m);
 
 /* Identifier checks with the original's messages; return 0 or -1 with *msg
  * pointing at a static message. */
