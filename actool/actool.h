@@ -19,7 +19,7 @@ struct actool_cmd {
 	int (*run)(int argc, char **argv);
 };
 
-extern const struct actool_cmd cmd_build, cmd_cat_manifest, cmd_extract, cmd_help, cmd_image_id,
+extern const struct actool_cmd cmd_build, cmd_cat_manifest, cmd_discover, cmd_extract, cmd_help, cmd_image_id,
 	cmd_patch_manifest, cmd_validate, cmd_version;
 
 extern int actool_debug; /* global --debug */

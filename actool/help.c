@@ -4,7 +4,7 @@
 #include "actool.h"
 
 static const struct actool_cmd *const commands[] = {
-	&cmd_build, &cmd_cat_manifest, &cmd_extract, &cmd_help, &cmd_image_id,
+	&cmd_build, &cmd_cat_manifest, &cmd_discover, &cmd_extract, &cmd_help, &cmd_image_id,
 	&cmd_patch_manifest, &cmd_validate, &cmd_version,
 };
 

@@ -259,3 +259,8 @@ char *ac_manifest_serialize(json_t *m, int indent, ac_error **err)
 	mf_write_struct(&b, m, mf_top, indent, 0);
 	return ac_buf_detach(&b, NULL);
 }
+
+void ac_json_quote(ac_buf *b, const char *s)
+{
+	mf_write_string(b, s, strlen(s));
+}

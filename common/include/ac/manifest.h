@@ -13,6 +13,7 @@
 #define AC_MANIFEST_H
 
 #include <jansson.h>
+#include "ac/buf.h"
 #include "ac/error.h"
 
 #define AC_MANIFEST_MAX_SIZE (4u << 20) /* larger manifests are refused */
@@ -51,5 +52,9 @@ int ac_check_hash(const char *s, const char **msg);
 /* Lower-cases and replaces invalid characters, as docker2aci's sanitisers. */
 char *ac_sanitize_acidentifier(const char *s); /* NULL if nothing is left */
 char *ac_sanitize_acname(const char *s);
+
+/* Appends s as a JSON string escaped as Go's encoding/json does (HTML-safe,
+ * \ufffd for invalid UTF-8), for tools that print JSON like the originals. */
+void ac_json_quote(ac_buf *b, const char *s);
 
 #endif
