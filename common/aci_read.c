@@ -15,16 +15,10 @@
 
 #define HEAD_LEN 512
 
-/* TEMPORARY until common/manifest.c lands: a weak reference, so that the
- * library links without it; ac_aci_validate then reports the missing code. */
-#pragma weak ac_manifest_parse
-
+/* A direct call: a weak reference would not pull manifest.o out of the
+ * static library, and validation would then fail at run time. */
 static json_t *parse_manifest(const char *buf, size_t len, ac_error **err)
 {
-	if (!ac_manifest_parse) {
-		ac_error_set(err, ENOSYS, "manifest parsing is not available");
-		return NULL;
-	}
 	return ac_manifest_parse(buf, len, err);
 }
 
@@ -126,10 +120,11 @@ static int reader_fail(ac_aci_reader *r, ac_error **err)
 		}
 		return ac_error_wrap(err, "%s", r->name);
 	}
+	/* I/O errors come through our callback: whatever libarchive reports
+	 * itself (EINVAL, EILSEQ, -1 ...) is about the data. */
 	const char *s = archive_error_string(r->a);
-	int code = archive_errno(r->a);
-	return ac_error_set(err, code > 0 && code != EILSEQ ? code : EBADMSG, "%s: %s", r->name,
-			    s ? s : "corrupt tar archive");
+	int code = archive_errno(r->a) == ENOMEM ? ENOMEM : EBADMSG;
+	return ac_error_set(err, code, "%s: %s", r->name, s ? s : "corrupt tar archive");
 }
 
 static int looks_like_tar(const unsigned char *p, size_t len)
@@ -227,7 +222,10 @@ int ac_aci_reader_next(ac_aci_reader *r, struct archive_entry **e, ac_error **er
 		*e = NULL;
 		return 0;
 	}
-	if (rc < ARCHIVE_WARN) {
+	/* ARCHIVE_RETRY is a damaged header: libarchive would skip ahead to
+	 * the next thing that looks like one, hiding whatever lies between
+	 * (e.g. the data of a ustar hard link, CVE-2016-5418). */
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
 		*e = NULL;
 		return reader_fail(r, err);
 	}
@@ -284,7 +282,7 @@ int ac_aci_reader_data(ac_aci_reader *r, const void **buf, size_t *len, ac_error
 			r->data_done = 1;
 			continue;
 		}
-		if (rc < ARCHIVE_WARN)
+		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 			return reader_fail(r, err);
 		if (n == 0)
 			continue;

@@ -19,6 +19,10 @@ int ac_input_fill(struct ac_input *in, size_t want, ac_error **err);
 /* 1 if unread bytes are available (reading if needed), 0 at end of input. */
 int ac_input_more(struct ac_input *in, ac_error **err);
 
+/* Reads n bytes into dst: the buffered ones first, the rest straight from
+ * the source.  Returns the count (less than n only at the end of input). */
+ssize_t ac_input_read(struct ac_input *in, void *dst, size_t n, ac_error **err);
+
 int ac_compress_threads(int requested);
 
 struct ac_gzip_writer;
@@ -28,7 +32,7 @@ int ac_gzip_writer_finish(struct ac_gzip_writer *w, ac_error **err);
 void ac_gzip_writer_free(struct ac_gzip_writer *w);
 
 struct ac_gzip_reader;
-struct ac_gzip_reader *ac_gzip_reader_new(struct ac_input *in, ac_error **err);
+struct ac_gzip_reader *ac_gzip_reader_new(struct ac_input *in, int threads, ac_error **err);
 int ac_gzip_reader_next(struct ac_gzip_reader *r, const void **buf, size_t *len, ac_error **err);
 void ac_gzip_reader_free(struct ac_gzip_reader *r);
 

@@ -397,12 +397,38 @@ int ac_input_more(struct ac_input *in, ac_error **err)
 	return in->pos < in->len;
 }
 
+ssize_t ac_input_read(struct ac_input *in, void *dst, size_t n, ac_error **err)
+{
+	unsigned char *d = dst;
+	size_t got = in->len - in->pos;
+	if (got > n)
+		got = n;
+	memcpy(d, in->buf + in->pos, got);
+	in->pos += got;
+	while (got < n && !in->eof) {
+		ssize_t k = in->src(in->src_arg, d + got, n - got);
+		if (k < 0)
+			return ac_error_errno(err, "reading compressed data");
+		if (k == 0)
+			in->eof = 1;
+		got += (size_t)k;
+		in->total += (uint64_t)k;
+	}
+	return (ssize_t)got;
+}
+
 static int bz_magic(const unsigned char *p, size_t n)
 {
 	return n >= 3 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h';
 }
 
 ac_decompressor *ac_decompressor_new(ac_compression type, ac_source_fn src, void *src_arg, ac_error **err)
+{
+	return ac_decompressor_new_threads(type, 0, src, src_arg, err);
+}
+
+ac_decompressor *ac_decompressor_new_threads(ac_compression type, int threads, ac_source_fn src, void *src_arg,
+					     ac_error **err)
 {
 	ac_decompressor *d = xcalloc(1, sizeof(*d));
 	d->in.src = src;
@@ -426,7 +452,7 @@ ac_decompressor *ac_decompressor_new(ac_compression type, ac_source_fn src, void
 	case AC_COMP_NONE:
 		break;
 	case AC_COMP_GZIP:
-		d->gz = ac_gzip_reader_new(&d->in, err);
+		d->gz = ac_gzip_reader_new(&d->in, ac_compress_threads(threads), err);
 		if (!d->gz)
 			goto fail;
 		break;
@@ -483,8 +509,6 @@ static int xz_next(ac_decompressor *d, const void **buf, size_t *len, ac_error *
 		}
 		if (r == LZMA_OK)
 			continue;
-		if (r == LZMA_DATA_ERROR && d->xz.total_out > 0)
-			; /* fallthrough to the generic message */
 		if (r == LZMA_FORMAT_ERROR && d->xz.total_in > 0)
 			return ac_error_set(err, 0, "xz: trailing garbage after compressed data");
 		if (r == LZMA_BUF_ERROR)

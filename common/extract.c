@@ -135,6 +135,9 @@ struct ex {
 	uint64_t total;
 	struct dir_meta *dirs;
 	size_t ndirs, dircap;
+	/* rel -> index + 1 in dirs, so that a directory named again updates
+	 * its record (the later entry wins) without a linear search */
+	size_t *dir_index, index_cap;
 	/* the current entry, for messages */
 	const char *raw;
 	char *qraw;
@@ -246,7 +249,20 @@ static int open_dir(struct ex *x, const char *rel, int create)
 			*slash = '\0';
 		int next = resolve_in_root(x->rootfd, p, O_PATH | O_DIRECTORY, 0);
 		if (next < 0 && errno == ENOENT) {
-			if (mkdirat(pfd, comp, 0755) < 0 && errno != EEXIST) {
+			if (mkdirat(pfd, comp, 0755) == 0) {
+				/* 0755 exactly, whatever the umask */
+				int dfd = openat(pfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (dfd >= 0) {
+					if (fchmod(dfd, 0755) < 0) {
+						int saved = errno;
+						close(dfd);
+						close(pfd);
+						errno = saved;
+						return -1;
+					}
+					close(dfd);
+				}
+			} else if (errno != EEXIST) {
 				int saved = errno;
 				close(pfd);
 				errno = saved;
@@ -356,14 +372,46 @@ static int finish_path(struct ex *x, struct archive_entry *e, int pfd, const cha
 	return 0;
 }
 
+static size_t hash_rel(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)h;
+}
+
+/* The slot of rel in the index (empty if absent). */
+static size_t *dir_slot(struct ex *x, const char *rel)
+{
+	size_t mask = x->index_cap - 1;
+	for (size_t i = hash_rel(rel) & mask;; i = (i + 1) & mask)
+		if (!x->dir_index[i] || !strcmp(x->dirs[x->dir_index[i] - 1].rel, rel))
+			return &x->dir_index[i];
+}
+
 static void add_dir_meta(struct ex *x, const char *rel, struct archive_entry *e)
 {
-	if (x->ndirs == x->dircap) {
-		x->dircap = x->dircap ? x->dircap * 2 : 64;
-		x->dirs = xrealloc(x->dirs, x->dircap * sizeof(*x->dirs));
+	if ((x->ndirs + 1) * 2 > x->index_cap) {
+		size_t ncap = x->index_cap ? x->index_cap * 2 : 128;
+		free(x->dir_index);
+		x->dir_index = xcalloc(ncap, sizeof(*x->dir_index));
+		x->index_cap = ncap;
+		for (size_t i = 0; i < x->ndirs; i++)
+			*dir_slot(x, x->dirs[i].rel) = i + 1;
 	}
-	struct dir_meta *m = &x->dirs[x->ndirs++];
-	m->rel = xstrdup(rel);
+	size_t *slot = dir_slot(x, rel);
+	struct dir_meta *m;
+	if (*slot) {
+		m = &x->dirs[*slot - 1]; /* keeps its place: before its children */
+	} else {
+		if (x->ndirs == x->dircap) {
+			x->dircap = x->dircap ? x->dircap * 2 : 64;
+			x->dirs = xrealloc(x->dirs, x->dircap * sizeof(*x->dirs));
+		}
+		m = &x->dirs[x->ndirs++];
+		m->rel = xstrdup(rel);
+		*slot = x->ndirs;
+	}
 	m->mode = entry_perm(x, e);
 	entry_times(e, m->ts);
 }
@@ -634,6 +682,7 @@ out:
 	for (size_t i = 0; i < x.ndirs; i++)
 		free(x.dirs[i].rel);
 	free(x.dirs);
+	free(x.dir_index);
 	free(x.qraw);
 	close(x.rootfd);
 	return ret;

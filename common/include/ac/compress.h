@@ -36,6 +36,10 @@ typedef struct ac_compressor ac_compressor;
  * ac_compressor_write/finish.  Returns 0, or -1 with errno set. */
 typedef int (*ac_sink_fn)(void *arg, const void *buf, size_t len);
 
+/* Uncompressed bytes per gzip member.  Part of the output format: changing
+ * it changes the compressed bytes (not the image ID). */
+#define AC_GZIP_CHUNK_SIZE (1u << 20)
+
 struct ac_compress_opts {
 	ac_compression type;
 	int level;   /* -1: the default for the type */
@@ -60,6 +64,11 @@ typedef ssize_t (*ac_source_fn)(void *arg, void *buf, size_t len);
 /* type AC_COMP_UNKNOWN means: detect from the first bytes (anything that is
  * not gzip/bzip2/xz/(zstd) is passed through as plain data). */
 ac_decompressor *ac_decompressor_new(ac_compression type, ac_source_fn src, void *src_arg, ac_error **err);
+/* The same with the number of threads inflating our own gzip members in
+ * parallel (0: number of online CPUs; 1: none, all in the calling thread).
+ * The output never depends on it. */
+ac_decompressor *ac_decompressor_new_threads(ac_compression type, int threads, ac_source_fn src, void *src_arg,
+					     ac_error **err);
 /* Convenience source reading from an fd; arg is (int *). */
 ssize_t ac_source_fd(void *arg, void *buf, size_t len);
 /* Zero-copy read: *buf points to the next decompressed bytes, valid until the
