@@ -1,0 +1,46 @@
+# actool sign: detached armored signatures with throw-away gpg keys.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v gpg >/dev/null || ! command -v gpg-agent >/dev/null; then
+	echo "1..0 # SKIP gpg and gpg-agent are needed"
+	exit 0
+fi
+# A short home: gpg-agent's socket path must fit in 108 bytes.
+GNUPGHOME=$(mktemp -d /tmp/acgpg-XXXXXX)
+export GNUPGHOME
+trap 'gpgconf --kill all >/dev/null 2>&1; rm -rf "$GNUPGHOME"' EXIT
+echo allow-loopback-pinentry > "$GNUPGHOME/gpg-agent.conf"
+
+test_expect_success 'setup: keys without and with a passphrase, an image' '
+	gpg --batch --passphrase "" --quick-gen-key "Plain <plain@example.com>" ed25519 sign 1d 2>/dev/null &&
+	gpg --batch --pinentry-mode loopback --passphrase s3cret --quick-gen-key "Locked <locked@example.com>" ed25519 sign 1d 2>/dev/null &&
+	echo s3cret > pass && echo wrong > badpass &&
+	mkdir -p img/rootfs && echo hi > img/rootfs/hi && write_manifest img/manifest && actool build img app.aci
+'
+
+test_expect_success 'sign writes APP.aci.asc, an armored signature gpg verifies' '
+	actool sign --key plain@example.com app.aci &&
+	head -1 app.aci.asc | grep -q "^-----BEGIN PGP SIGNATURE-----$" &&
+	gpg --verify app.aci.asc app.aci 2> out && test_grep "Good signature from \"Plain" out
+'
+
+test_expect_success '--passphrase-file signs with a protected key non-interactively; --output names the file' '
+	actool sign --key locked@example.com --passphrase-file pass --output sig.asc app.aci &&
+	gpg --verify sig.asc app.aci 2> out && test_grep "Good signature from \"Locked" out
+'
+
+test_expect_success 'a wrong passphrase, an unknown key and a missing file fail with one line and no file' '
+	gpgconf --reload gpg-agent && # forget the passphrase cached by the test before
+	test_expect_code 1 actool sign --key locked@example.com --passphrase-file badpass --output bad.asc app.aci 2> err &&
+	test_one_line err && test_grep "passphrase" err && test ! -e bad.asc &&
+	test_expect_code 1 actool sign --key nobody@example.com --output bad.asc app.aci 2> err &&
+	test_one_line err && test_grep "nobody@example.com" err && test ! -e bad.asc &&
+	test_expect_code 1 actool sign nosuch.aci 2> err && test_one_line err && test ! -e nosuch.aci.asc
+'
+
+test_expect_success 'a tampered image no longer verifies' '
+	cp app.aci t.aci && cp app.aci.asc t.aci.asc && printf x >> t.aci &&
+	test_must_fail gpg --verify t.aci.asc t.aci 2>/dev/null
+'
+
+test_done
