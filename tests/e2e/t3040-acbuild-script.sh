@@ -1,0 +1,81 @@
+# acbuild script: the original DSL (quoting, continuation lines, comments),
+# the private context, failures and nesting.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'a script with quoting, continuation lines and comments' '
+	echo content > file &&
+	cat > build.acb <<-\EOS &&
+	# build an image
+	begin
+	SET-NAME example.com/script   # the first word is lower-cased
+	label add version "1.0"
+	annotation add description '"'"'two "quoted" words'"'"'
+	annotation add note "a b \
+	c"
+	environment add PATH "/usr/bin:/bin"   \
+	   # a comment after a continuation
+	copy file /etc/file
+	set-exec /bin/sh -c "echo a,b"
+	set-event-handler pre-start /bin/true
+	write --overwrite out.aci
+	EOS
+	acbuild script build.acb 2> err &&
+	actool validate out.aci && actool cat-manifest out.aci > m &&
+	test_grep "\"name\":\"example.com/script\"" m &&
+	test_grep "{\"name\":\"description\",\"value\":\"two \\\\\"quoted\\\\\" words\"}" m &&
+	test_grep "{\"name\":\"note\",\"value\":\"a b  c\"}" m &&
+	test_grep "\"exec\":\[\"/bin/sh\",\"-c\",\"echo a,b\"\]" m &&
+	test_grep "\"name\":\"PATH\",\"value\":\"/usr/bin:/bin\"" m &&
+	tar -tzf out.aci | grep -q "^rootfs/etc/file$" &&
+	test_grep "^Beginning build with an empty ACI$" err &&
+	test ! -e .acbuild
+'
+
+test_expect_success 'the script context is private and removed at the end' '
+	mkdir here && cd here && acbuild begin &&
+	printf "begin\nset-name example.com/p\nwrite p.aci\n" > s.acb &&
+	acbuild script s.acb 2> /dev/null && test -s p.aci &&
+	acbuild cat-manifest | grep -q acbuild-unnamed &&
+	ls ${TMPDIR:-/tmp} | grep -c "^acbuild-script-" > n; true
+'
+
+test_expect_success 'a failing step stops the script with its status; the build is ended' '
+	printf "begin\nlabel remove nothere\nset-name example.com/never\nwrite never.aci\n" > f.acb &&
+	test_expect_code 2 acbuild script f.acb 2> err &&
+	test_grep "^label remove: element to be removed does not exist" err &&
+	test_grep "^script: exit status 2$" err && test ! -e never.aci
+'
+
+test_expect_success 'tokenizer errors' '
+	printf "begin\nlabel add a \"b\n" > q1.acb &&
+	test_expect_code 1 acbuild script q1.acb 2> err && test_grep "script: unterminated double quote block" err &&
+	printf "begin\nlabel add a '"'"'b\n" > q2.acb &&
+	test_expect_code 1 acbuild script q2.acb 2> err && test_grep "script: unterminated single quote block" err &&
+	printf "begin\nlabel add a b\\\\" > q3.acb &&
+	test_expect_code 1 acbuild script q3.acb 2> err && test_grep "script: ended with an escape" err
+'
+
+test_expect_success 'a script may end the build itself; nested scripts share the context' '
+	printf "label add inner yes\n" > inner.acb &&
+	printf "begin\nset-name example.com/n\nscript inner.acb\nwrite n.aci\nend\n" > outer.acb &&
+	acbuild script outer.acb 2> err && actool cat-manifest n.aci | grep -q "\"name\":\"inner\""
+'
+
+test_expect_success 'script errors: missing file, argument count, --modify' '
+	test_expect_code 1 acbuild script nothere.acb 2> err && test_grep "^script: " err &&
+	test_expect_code 1 acbuild script > out && test_grep USAGE out
+'
+
+test_expect_success !ROOT 'run lines need root' '
+	printf "begin\nrun -- true\n" > r.acb &&
+	test_expect_code 1 acbuild script r.acb 2> err &&
+	echo "script: scripts using the run subcommand must be run as root" > expect && test_cmp expect err
+'
+
+test_expect_success 'acbuild-script multicall name' '
+	ln -s "$BIN/acbuild" acbuild-script &&
+	printf "begin\nset-name example.com/mc\nwrite mc.aci\n" > mc.acb &&
+	./acbuild-script mc.acb 2> /dev/null && test -s mc.aci
+'
+
+test_done
