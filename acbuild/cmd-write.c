@@ -2,6 +2,8 @@
  * next to the target, renamed over it only when complete. */
 #include "acbuild.h"
 
+#include "ac/sign.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include "ac/aci.h"
@@ -71,8 +73,6 @@ out:
 int cmd_write(struct acb *b, int argc, char **argv, ac_error **err)
 {
 	(void)argc;
-	if (b->o->sign || b->o->sign_key)
-		return ac_error_set(err, ENOTSUP, "--sign is not supported yet; sign the ACI with gpg --armor --detach-sign");
 	ac_compression comp = AC_COMP_GZIP;
 	if (b->o->compression && ac_compression_from_name(b->o->compression, &comp) < 0)
 		return ac_error_set(err, EINVAL, "unknown compression \"%s\" (gzip, xz, bzip2 or none)", b->o->compression);
@@ -80,6 +80,17 @@ int cmd_write(struct acb *b, int argc, char **argv, ac_error **err)
 	char id[AC_IMAGE_ID_LEN + 1];
 	if (acb_write_aci(b, argv[0], b->o->overwrite, comp, id, err) < 0)
 		return -1;
+	if (b->o->sign || (b->o->sign_key && *b->o->sign_key)) {
+		/* ACI.asc, armored and detached, as v0.4.0's "gpg --armor
+		 * --detach-sig"; the image stays when signing fails */
+		_cleanup_free_ char *asc = xasprintf("%s.asc", argv[0]);
+		struct ac_sign_opts so = { .key = b->o->sign_key && *b->o->sign_key ? b->o->sign_key : NULL };
+		acb_debug(b, "Signing %s", argv[0]);
+		if (ac_sign_file(argv[0], asc, &so, NULL, err) < 0) {
+			unlink(argv[0]); /* no unsigned image where a signed one was asked for */
+			return ac_error_wrap(err, "signing %s", argv[0]);
+		}
+	}
 	printf("%s\n", id);
 	return 0;
 }

@@ -43,8 +43,8 @@ static const struct flagdef begin_flags[] = {
 static const struct flagdef write_flags[] = {
 	{ "overwrite", 0, F_BOOL, OPT(overwrite), "overwrite the resulting ACI", NULL },
 	{ "compression", 0, F_STR, OPT(compression), "compression of the ACI: gzip, xz, bzip2 or none", "gzip" },
-	{ "sign", 0, F_BOOL, OPT(sign), "sign the resulting ACI (not supported yet)", NULL },
-	{ "sign-key", 0, F_STR, OPT(sign_key), "key to sign with (not supported yet)", NULL },
+	{ "sign", 0, F_BOOL, OPT(sign), "sign the resulting ACI (ACI.asc, armored, with gpg's default key)", NULL },
+	{ "sign-key", 0, F_STR, OPT(sign_key), "key to sign with (implies --sign)", NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 static const struct flagdef cat_flags[] = {

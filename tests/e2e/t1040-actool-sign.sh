@@ -43,4 +43,15 @@ test_expect_success 'a tampered image no longer verifies' '
 	test_must_fail gpg --verify t.aci.asc t.aci 2>/dev/null
 '
 
+test_expect_success 'acbuild write --sign and --sign-key write ACI.asc next to the image' '
+	acbuild begin && acbuild set-name example.com/signed &&
+	acbuild write --sign s.aci > id && test -s s.aci.asc &&
+	gpg --verify s.aci.asc s.aci 2> out && test_grep "Good signature" out &&
+	acbuild write --overwrite --sign-key plain@example.com s2.aci > id2 &&
+	gpg --verify s2.aci.asc s2.aci 2> out && test_grep "Good signature from \"Plain" out &&
+	test_expect_code 1 acbuild write --sign-key nobody@example.com s3.aci 2> err &&
+	test_grep "nobody@example.com" err && test ! -e s3.aci.asc && test ! -e s3.aci &&
+	acbuild end
+'
+
 test_done

@@ -66,10 +66,6 @@ test_expect_success 'no partial file on failure' '
 	ls -A | grep -v -x -e f -e ro -e err -e .acbuild -e left > left; test_cmp /dev/null left
 '
 
-test_expect_success '--sign fails with a clear error for now' '
-	setup w7 && test_expect_code 1 acbuild write --sign s.aci 2> err && test_one_line err && test ! -e s.aci
-'
-
 test_expect_success 'the classic hello example: begin, copy, set-exec, write, end' '
 	mkdir hello && cd hello && printf "#!/bin/sh\necho hello\n" > hello && chmod 755 hello &&
 	acbuild begin && acbuild set-name example.com/hello && acbuild copy hello /bin/hello &&
