@@ -55,8 +55,6 @@ int acb_save_manifest(struct acb *b, ac_error **err);
 /* Adds the coreos.com/acbuild/command-N annotation to b->manifest. */
 void acb_add_history(struct acb *b, const char *cmdpath, int argc, char **argv);
 void acb_debug(struct acb *b, const char *fmt, ...) AC_PRINTF(2, 3);
-/* Go's %q quoting (strconv.Quote); malloc'ed. */
-char *acb_goquote(const char *s);
 /* A fresh empty image manifest: name acbuild-unnamed, arch and os labels. */
 json_t *acb_empty_manifest(void);
 /* The "app" object, created as {"exec":null,"user":"0","group":"0"} when absent. */

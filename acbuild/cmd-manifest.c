@@ -17,7 +17,7 @@ static const char *qbuf_(const char *s)
 	static int i;
 	i = (i + 1) % 4;
 	free(ring[i]);
-	ring[i] = acb_goquote(s);
+	ring[i] = ac_go_quote(s);
 	return ring[i];
 }
 

@@ -108,76 +108,6 @@ int acb_save_manifest(struct acb *b, ac_error **err)
 	return ac_write_file_atomic(path, text, strlen(text), 0644, err);
 }
 
-/* ---- Go's strconv.Quote ---- */
-
-/* Decodes one UTF-8 sequence; returns its length, or 0 if invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t len;
-	uint32_t c, min;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, c = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, c = s[0] & 0x0f, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, c = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-char *acb_goquote(const char *str)
-{
-	ac_buf b = AC_BUF_INIT;
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str);
-	ac_buf_addch(&b, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t len = utf8_decode(s + i, n - i, &cp);
-		if (!len) {
-			ac_buf_addf(&b, "\\x%02x", s[i]);
-			i++;
-			continue;
-		}
-		i += len;
-		switch (cp) {
-		case '"': ac_buf_addstr(&b, "\\\""); continue;
-		case '\\': ac_buf_addstr(&b, "\\\\"); continue;
-		case '\a': ac_buf_addstr(&b, "\\a"); continue;
-		case '\b': ac_buf_addstr(&b, "\\b"); continue;
-		case '\f': ac_buf_addstr(&b, "\\f"); continue;
-		case '\n': ac_buf_addstr(&b, "\\n"); continue;
-		case '\r': ac_buf_addstr(&b, "\\r"); continue;
-		case '\t': ac_buf_addstr(&b, "\\t"); continue;
-		case '\v': ac_buf_addstr(&b, "\\v"); continue;
-		}
-		if (cp < 0x20 || cp == 0x7f)
-			ac_buf_addf(&b, "\\x%02x", (unsigned)cp);
-		else if (cp >= 0x80 && cp < 0xa0)
-			ac_buf_addf(&b, "\\u%04x", (unsigned)cp);
-		else
-			ac_buf_add(&b, s + i - len, len);
-	}
-	ac_buf_addch(&b, '"');
-	return ac_buf_detach(&b, NULL);
-}
-
 /* ---- history ---- */
 
 #define HISTORY_PREFIX "coreos.com/acbuild/command-"
@@ -202,7 +132,7 @@ void acb_add_history(struct acb *b, const char *cmdpath, int argc, char **argv)
 	ac_buf v = AC_BUF_INIT;
 	ac_buf_addf(&v, "acbuild %s", cmdpath);
 	for (int k = 0; k < argc; k++) {
-		_cleanup_free_ char *q = acb_goquote(argv[k]);
+		_cleanup_free_ char *q = ac_go_quote(argv[k]);
 		ac_buf_addf(&v, " %s", q);
 	}
 	_cleanup_free_ char *name = xasprintf(HISTORY_PREFIX "%llu", (unsigned long long)max + 1);

@@ -236,6 +236,11 @@ char *mf_goquote(const char *s)
 	return ac_buf_detach(&b, NULL);
 }
 
+char *ac_go_quote(const char *s)
+{
+	return mf_goquote(s);
+}
+
 /* ---- identifiers, hashes, versions, dates, URLs ---- */
 
 static int check_ident(const char *s, const char *extra, const char **msg, const char *m_empty,

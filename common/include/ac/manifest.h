@@ -53,6 +53,9 @@ int ac_check_hash(const char *s, const char **msg);
 char *ac_sanitize_acidentifier(const char *s); /* NULL if nothing is left */
 char *ac_sanitize_acname(const char *s);
 
+/* Go's strconv.Quote (the %q of the originals' messages); malloc'ed. */
+char *ac_go_quote(const char *s);
+
 /* Appends s as a JSON string escaped as Go's encoding/json does (HTML-safe,
  * \ufffd for invalid UTF-8), for tools that print JSON like the originals. */
 void ac_json_quote(ac_buf *b, const char *s);
