@@ -6,7 +6,8 @@
 #   3. compile hello.c statically (cc -static -Os)
 #   4. lay out  manifest + rootfs/hello  in examples/hello/out/layout/
 #   5. bin/actool build -> examples/hello/out/hello.aci
-#   6. bin/actool validate, bin/actool cat-manifest --pretty-print, bin/actool image-id
+#   6. the same image step by step with acbuild (build.sh), validated
+#   7. bin/actool validate, bin/actool cat-manifest --pretty-print, bin/actool image-id
 #
 # Everything it writes goes to examples/hello/out/ (OUT=... to change it).
 set -euo pipefail
@@ -74,11 +75,14 @@ sed "s/@ARCH@/$arch/" "$here/manifest.in" >"$out/layout/manifest"
 run find "$out/layout" -mindepth 1
 
 # --- 5. build and check the ACI --------------------------------------------------------------
-# Later: build the same image with acbuild here (acbuild begin / copy / set-exec / label add /
-# write) and compare it with the actool result.
 step "build the ACI"
 run "$actool" build --overwrite --owner-root "$out/layout" "$out/hello.aci"
 ls -l "$out/hello.aci"
+
+step "build the same image step by step with acbuild (examples/hello/build.sh)"
+run env PATH="$top/bin:$PATH" SOURCE_DATE_EPOCH=0 "$here/build.sh" "$out/layout/rootfs/hello" "$out/hello-acbuild.aci" "$arch"
+run "$actool" validate "$out/hello-acbuild.aci"
+run "$actool" cat-manifest "$out/hello-acbuild.aci"
 
 step "validate it"
 run "$actool" validate "$out/hello.aci"
