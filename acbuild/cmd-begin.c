@@ -3,6 +3,8 @@
  * command never sees a half-made context and a failed begin leaves none. */
 #include "acbuild.h"
 
+#include "ac/fetch.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -109,21 +111,37 @@ static int begin_from_file(const char *aci, const char *start, int *comp, ac_err
 	return r2;
 }
 
+/* An appc app string: discovery, download into the new context, then as
+ * a local ACI.  Like the original, the signature is not required (it is
+ * downloaded when published; checking it needs a trust store). */
+static int begin_from_name(struct acb *b, const char *ctx, const char *aci, const char *start, int *comp,
+			   ac_error **err)
+{
+	struct ac_fetch_opts fo = { .disc = { .insecure = b->o->insecure } };
+	struct ac_fetched f;
+	acb_debug(b, "Fetching %s by discovery", start);
+	if (ac_fetch_by_name(start, ctx, &fo, &f, err) < 0)
+		return ac_error_wrap(err, "error fetching %s (local file paths must start with '/' or '.')", start);
+	acb_debug(b, "Fetched %s (%s) from %s", start, f.image_id, f.aci_url);
+	int ret = begin_from_file(aci, f.aci_path, comp, err);
+	unlink(f.aci_path);
+	if (f.asc_path)
+		unlink(f.asc_path);
+	ac_fetched_free(&f);
+	return ret;
+}
+
 int acb_begin(struct acb *b, const char *start, int *comp, ac_error **err)
 {
 	if (start && !*start)
 		start = NULL;
-	if (start && start[0] != '.' && start[0] != '/') {
-		if (ac_str_has_prefix(start, "docker://"))
-			return ac_error_set(err, ENOTSUP, "starting from a docker image (%s) is not supported yet", start);
-		return ac_error_set(err, ENOTSUP,
-				    "fetching %s by discovery is not supported yet (local file paths must start with '/' or '.')",
-				    start);
-	}
+	int remote = start && start[0] != '.' && start[0] != '/';
+	if (remote && ac_str_has_prefix(start, "docker://"))
+		return ac_error_set(err, ENOTSUP, "starting from a docker image (%s) is not supported yet", start);
 	if (acb_in_progress(b))
 		return ac_error_set(err, EEXIST, "build already in progress in this working dir");
 	struct stat st;
-	if (start && stat(start, &st) < 0) {
+	if (!remote && start && stat(start, &st) < 0) {
 		if (errno == ENOENT)
 			return ac_error_set(err, ENOENT, "no such file or directory: %s", start);
 		return ac_error_errno(err, "%s", start);
@@ -143,6 +161,8 @@ int acb_begin(struct acb *b, const char *start, int *comp, ac_error **err)
 	}
 	if (!start)
 		ret = empty_image(aci, err);
+	else if (remote)
+		ret = begin_from_name(b, tmp, aci, start, comp, err);
 	else if (S_ISDIR(st.st_mode))
 		ret = begin_from_dir(aci, start, err);
 	else
@@ -195,12 +215,13 @@ int acb_end(struct acb *b, ac_error **err)
 		return -1;
 	/* Out of sight first (atomically), then removed. */
 	_cleanup_free_ char *tmp = xasprintf("%s/.acbuild-end-XXXXXX", b->work);
+	_cleanup_free_ char *dst = NULL; /* before any goto: cleanup runs on every path */
 	int ret = -1;
 	if (!mkdtemp(tmp)) {
 		ac_error_errno(err, "cannot end the build in %s", b->work);
 		goto out;
 	}
-	_cleanup_free_ char *dst = xasprintf("%s/ctx", tmp);
+	dst = xasprintf("%s/ctx", tmp);
 	if (rename(b->ctx, dst) < 0) {
 		if (errno == EACCES || errno == EPERM)
 			ac_error_set(err, errno, "permission denied: please run this as a user with appropriate privileges");

@@ -67,7 +67,7 @@ struct ac_discovery {
 void ac_discovery_free(struct ac_discovery *d);
 
 struct ac_discovery_opts {
-	unsigned port;          /* 0: the scheme's default */
+	unsigned port;          /* 0: $AC_DISCOVERY_PORT, else the scheme's default */
 	int insecure;           /* plain HTTP after HTTPS fails, and no TLS verification */
 	const char *ca_file;    /* as ac_http_opts.ca_file */
 };
