@@ -94,6 +94,12 @@ run "$actool" cat-manifest --pretty-print "$out/hello.aci"
 step "its image ID"
 run "$actool" image-id "$out/hello.aci"
 
-# Later: run it with acrun here (bin/acrun out/hello.aci should print the greeting above).
+step "run it with acrun"
+if [ "$(id -u)" = 0 ] && [ -x "$top/bin/acrun" ]; then
+	# A store of its own under out/; the demo image is unsigned.
+	run "$top/bin/acrun" --dir "$out/store" run --insecure-options=image "$out/hello.aci" -- from acrun
+else
+	echo "(acrun needs root: sudo bin/acrun run --insecure-options=image $out/hello.aci)"
+fi
 
 step "done: $out/hello.aci"

@@ -1,0 +1,519 @@
+/* The image store: archives by image ID, rendered trees beside them.
+ * Everything is built under tmp/ and renamed into place, so a killed
+ * command leaves only tmp/ leftovers, which gc removes under the exclusive
+ * store lock (importers hold it shared). */
+#include "runner.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include "ac/aci.h"
+#include "ac/extract.h"
+#include "ac/fs.h"
+#include "ac/manifest.h"
+
+static const char *const subdirs[] = { "images", "files", "pods", "tmp" };
+
+int acr_store_open(struct acr_store *s, const char *dir, ac_error **err)
+{
+	s->dir = NULL;
+	s->dirfd = s->lockfd = -1;
+	if (strpbrk(dir, ",:\\\n"))
+		return ac_error_set(err, EINVAL, "store directory %s: ',', ':', '\\' and newlines are not allowed", dir);
+	if (ac_mkdir_p(dir, 0700, err) < 0)
+		return ac_error_wrap(err, "store %s", dir);
+	char real[4096];
+	if (!realpath(dir, real))
+		return ac_error_errno(err, "store %s", dir);
+	s->dirfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0)
+		return ac_error_errno(err, "store %s", dir);
+	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++)
+		if (mkdirat(s->dirfd, subdirs[i], 0700) < 0 && errno != EEXIST) {
+			ac_error_errno(err, "store %s/%s", real, subdirs[i]);
+			acr_store_close(s);
+			return -1;
+		}
+	s->dir = xstrdup(real);
+	return 0;
+}
+
+void acr_store_close(struct acr_store *s)
+{
+	acr_store_unlock(s);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
+	free(s->dir);
+	s->dir = NULL;
+}
+
+int acr_store_lock(struct acr_store *s, int exclusive, ac_error **err)
+{
+	if (s->lockfd < 0) {
+		s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (s->lockfd < 0)
+			return ac_error_errno(err, "store lock");
+	}
+	while (flock(s->lockfd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+		if (errno != EINTR)
+			return ac_error_errno(err, "store lock");
+	return 0;
+}
+
+void acr_store_unlock(struct acr_store *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	s->lockfd = -1;
+}
+
+static int is_image_id(const char *s)
+{
+	if (strlen(s) != AC_IMAGE_ID_LEN || strncmp(s, "sha512-", 7) != 0)
+		return 0;
+	for (const char *p = s + 7; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Copies fd to a new file in tmp/ and hashes the bytes (sha256). */
+static int copy_in(struct acr_store *s, int fd, char **tmp, char hex[65], ac_error **err)
+{
+	char *t = xasprintf("%s/tmp/import-XXXXXX", s->dir);
+	int out = mkostemp(t, O_CLOEXEC);
+	if (out < 0) {
+		free(t);
+		return ac_error_errno(err, "create a file in %s/tmp", s->dir);
+	}
+	ac_digest *d = ac_digest_new(AC_SHA256);
+	size_t cap = 1 << 20;
+	char *buf = xmalloc(cap);
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, cap);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = ac_error_errno(err, "read");
+			break;
+		}
+		if (n == 0)
+			break;
+		ac_digest_update(d, buf, (size_t)n);
+		if (ac_write_all(out, buf, (size_t)n) < 0) {
+			rc = ac_error_errno(err, "write %s", t);
+			break;
+		}
+	}
+	unsigned char raw[32];
+	ac_digest_final(d, raw);
+	ac_digest_free(d);
+	ac_hex(raw, 32, hex);
+	free(buf);
+	if (rc < 0) {
+		close(out);
+		unlink(t);
+		free(t);
+		return -1;
+	}
+	*tmp = t;
+	return out;
+}
+
+struct whitelist {
+	json_t *list;
+};
+
+/* pathWhitelist: keep listed paths and the directories leading to them. */
+static int whitelist_filter(const char *path, void *arg)
+{
+	struct whitelist *w = arg;
+	size_t i, n = strlen(path);
+	json_t *v;
+	json_array_foreach(w->list, i, v) {
+		const char *p = json_string_value(v);
+		if (!p)
+			continue;
+		while (*p == '/')
+			p++;
+		if (strcmp(p, path) == 0 || (strncmp(p, path, n) == 0 && p[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Extracts the image's rootfs into dir/rootfs; returns the image ID. */
+static int render_into(int fd, const char *name, json_t *manifest, const char *dir, char id[AC_IMAGE_ID_LEN + 1],
+		       ac_error **err)
+{
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return ac_error_errno(err, "seek");
+	ac_aci_reader *r = ac_aci_reader_open(fd, name, err);
+	if (!r)
+		return -1;
+	struct ac_extract_opts o;
+	ac_extract_opts_default(&o);
+	o.strip_prefix = "rootfs";
+	struct whitelist w = { json_object_get(manifest, "pathWhitelist") };
+	if (json_array_size(w.list)) {
+		o.filter = whitelist_filter;
+		o.filter_arg = &w;
+	}
+	_cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
+	int rc = ac_extract(r, root, &o, err);
+	if (rc == 0)
+		rc = ac_aci_reader_finish(r, id, err);
+	ac_aci_reader_free(r);
+	return rc;
+}
+
+static json_t *read_manifest_fd(int fd, const char *name, ac_error **err)
+{
+	_cleanup_free_ char *json = NULL;
+	size_t len;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		ac_error_errno(err, "seek");
+		return NULL;
+	}
+	int r = ac_aci_read_manifest(fd, name, &json, &len, err);
+	if (r < 0)
+		return NULL;
+	if (r == 0) {
+		ac_error_set(err, EINVAL, "%s: the image has no manifest", name);
+		return NULL;
+	}
+	json_t *m = ac_manifest_parse(json, len, err);
+	if (!m)
+		ac_error_wrap(err, "%s: manifest", name);
+	return m;
+}
+
+static int write_small(int dirfd, const char *name, const char *text, ac_error **err)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return ac_error_errno(err, "create %s", name);
+	int r = ac_write_all(fd, text, strlen(text));
+	if (r == 0)
+		r = fsync(fd);
+	close(fd);
+	return r < 0 ? ac_error_errno(err, "write %s", name) : 0;
+}
+
+static int image_present(struct acr_store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("images/%s/image.aci", id);
+	return faccessat(s->dirfd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify, void *varg,
+		     char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
+{
+	_cleanup_close_ int src = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (src < 0)
+		return ac_error_errno(err, "%s", path);
+	struct stat st;
+	if (fstat(src, &st) < 0)
+		return ac_error_errno(err, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return ac_error_set(err, EINVAL, "%s: not a regular file", path);
+	if (acr_store_lock(s, 0, err) < 0)
+		return -1;
+	_cleanup_free_ char *tmp = NULL, *work = NULL, *known = NULL, *text = NULL, *rdir = NULL, *aci = NULL,
+			    *mtext = NULL, *final = NULL;
+	_cleanup_close_ int wfd = -1;
+	char hex[65];
+	_cleanup_close_ int fd = copy_in(s, src, &tmp, hex, err);
+	int rc = -1;
+	json_t *m = NULL;
+	if (fd < 0)
+		goto out;
+	m = read_manifest_fd(fd, path, err);
+	if (!m)
+		goto out;
+	if (verify) {
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			ac_error_errno(err, "seek");
+			goto out;
+		}
+		if (verify(fd, path, m, varg, err) < 0)
+			goto out;
+	}
+	/* A file seen before: its ID is known, the store has it. */
+	known = xasprintf("files/%s", hex);
+	if (ac_read_file_at(s->dirfd, known, 256, &text, NULL, NULL) == 0) {
+		text[strcspn(text, "\n")] = '\0';
+		if (is_image_id(text) && image_present(s, text)) {
+			memcpy(id, text, AC_IMAGE_ID_LEN + 1);
+			rc = 0;
+			goto out;
+		}
+	}
+	work = xasprintf("%s/tmp/img-XXXXXX", s->dir);
+	if (!mkdtemp(work)) {
+		ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+		free(work);
+		work = NULL;
+		goto out;
+	}
+	rdir = xasprintf("%s/rendered", work);
+	if (render_into(fd, path, m, rdir, id, err) < 0)
+		goto out;
+	aci = xasprintf("%s/image.aci", work);
+	mtext = ac_manifest_serialize(m, 0, err);
+	if (!mtext)
+		goto out;
+	wfd = open(work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (wfd < 0 || fchmod(wfd, 0755) < 0) {
+		ac_error_errno(err, "%s", work);
+		goto out;
+	}
+	if (write_small(wfd, "manifest", mtext, err) < 0 || fsync(fd) < 0 || rename(tmp, aci) < 0) {
+		if (!*err)
+			ac_error_errno(err, "store %s", path);
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	final = xasprintf("%s/images/%s", s->dir, id);
+	if (rename(work, final) < 0) {
+		if (errno != EEXIST && errno != ENOTEMPTY) {
+			ac_error_errno(err, "store %s", final);
+			goto out;
+		}
+		/* Someone stored the same image meanwhile: theirs is as good. */
+	}
+	{
+		_cleanup_free_ char *line = xasprintf("%s\n", id);
+		_cleanup_free_ char *kp = xasprintf("%s/files/%s", s->dir, hex);
+		if (ac_write_file_atomic(kp, line, strlen(line), 0644, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (tmp)
+		unlink(tmp);
+	if (work)
+		ac_rm_rf(work, NULL);
+	json_decref(m);
+	acr_store_unlock(s);
+	return rc;
+}
+
+char **acr_store_images(struct acr_store *s, ac_error **err)
+{
+	int dfd = openat(s->dirfd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		ac_error_errno(err, "%s/images", s->dir);
+		return NULL;
+	}
+	size_t n = 0;
+	char **v = xcalloc(1, sizeof(char *));
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!is_image_id(de->d_name))
+			continue;
+		v = xrealloc(v, (n + 2) * sizeof(char *));
+		v[n++] = xstrdup(de->d_name);
+		v[n] = NULL;
+	}
+	closedir(d);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+			char *t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v;
+}
+
+int acr_store_resolve(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
+{
+	if (strncmp(ref, "sha512-", 7) != 0 || strlen(ref) > AC_IMAGE_ID_LEN)
+		return ac_error_set(err, EINVAL, "%s: not an image ID (sha512-...)", ref);
+	if (strlen(ref) < 7 + 4)
+		return ac_error_set(err, EINVAL, "%s: image ID prefix too short (at least 4 hex digits)", ref);
+	_cleanup_strv_ char **all = acr_store_images(s, err);
+	if (!all)
+		return -1;
+	const char *found = NULL;
+	for (char **p = all; *p; p++) {
+		if (strncmp(*p, ref, strlen(ref)) != 0)
+			continue;
+		if (found)
+			return ac_error_set(err, EINVAL, "image ID prefix %s is ambiguous", ref);
+		found = *p;
+	}
+	if (!found)
+		return ac_error_set(err, ENOENT, "no image %s in the store", ref);
+	memcpy(id, found, AC_IMAGE_ID_LEN + 1);
+	return 0;
+}
+
+json_t *acr_store_manifest(struct acr_store *s, const char *id, ac_error **err)
+{
+	_cleanup_free_ char *p = xasprintf("images/%s/manifest", id), *text = NULL;
+	size_t len;
+	if (ac_read_file_at(s->dirfd, p, AC_MANIFEST_MAX_SIZE, &text, &len, err) < 0)
+		return NULL;
+	return ac_manifest_parse(text, len, err);
+}
+
+int acr_store_render(struct acr_store *s, const char *id, char **rootfs, ac_error **err)
+{
+	json_t *m = acr_store_manifest(s, id, err);
+	if (!m)
+		return -1;
+	json_t *deps = json_object_get(m, "dependencies");
+	if (json_array_size(deps)) {
+		json_decref(m);
+		return ac_error_set(err, ENOTSUP,
+				    "image %s has dependencies, which acrun cannot render yet", id);
+	}
+	_cleanup_free_ char *r = xasprintf("%s/images/%s/rendered", s->dir, id);
+	int rc = 0;
+	if (access(r, F_OK) < 0) {
+		/* Removed by "image gc": render again from the stored archive. */
+		if (acr_store_lock(s, 0, err) < 0) {
+			json_decref(m);
+			return -1;
+		}
+		_cleanup_free_ char *work = xasprintf("%s/tmp/render-XXXXXX", s->dir);
+		_cleanup_free_ char *aci = xasprintf("%s/images/%s/image.aci", s->dir, id);
+		_cleanup_close_ int fd = open(aci, O_RDONLY | O_CLOEXEC);
+		char got[AC_IMAGE_ID_LEN + 1];
+		rc = -1;
+		if (fd < 0)
+			ac_error_errno(err, "%s", aci);
+		else if (!mkdtemp(work))
+			ac_error_errno(err, "mkdtemp");
+		else if (render_into(fd, aci, m, work, got, err) == 0) {
+			if (strcmp(got, id) != 0)
+				ac_error_set(err, EBADMSG, "%s: stored image does not match its ID", aci);
+			else if (chmod(work, 0755) < 0 || (rename(work, r) < 0 && errno != EEXIST && errno != ENOTEMPTY))
+				ac_error_errno(err, "%s", r);
+			else
+				rc = 0;
+		}
+		ac_rm_rf(work, NULL);
+		acr_store_unlock(s);
+	}
+	json_decref(m);
+	if (rc == 0)
+		*rootfs = xasprintf("%s/rootfs", r);
+	return rc;
+}
+
+long long acr_store_image_size(struct acr_store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("images/%s/image.aci", id);
+	struct stat st;
+	if (fstatat(s->dirfd, p, &st, 0) < 0)
+		return -1;
+	return (long long)st.st_size;
+}
+
+/* Moves path into tmp/ (atomic disappearance), then deletes it there. */
+static int remove_via_tmp(struct acr_store *s, const char *rel, ac_error **err)
+{
+	_cleanup_free_ char *dst = xasprintf("%s/tmp/rm-XXXXXX", s->dir);
+	if (!mkdtemp(dst))
+		return ac_error_errno(err, "mkdtemp");
+	_cleanup_free_ char *to = xasprintf("%s/x", dst), *from = xasprintf("%s/%s", s->dir, rel);
+	if (rename(from, to) < 0) {
+		int e = errno;
+		rmdir(dst);
+		errno = e;
+		return errno == ENOENT ? 0 : ac_error_errno(err, "remove %s", from);
+	}
+	return ac_rm_rf(dst, err);
+}
+
+static int image_in_use(struct acr_store *s, const char *id)
+{
+	struct acr_pod_info *p;
+	size_t n;
+	int used = 0;
+	if (acr_pods_list(s, &p, &n, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].running && strcmp(p[i].image_id, id) == 0)
+			used = 1;
+	acr_pods_free(p, n);
+	return used;
+}
+
+int acr_store_remove(struct acr_store *s, const char *id, ac_error **err)
+{
+	if (acr_store_lock(s, 1, err) < 0)
+		return -1;
+	int rc;
+	if (image_in_use(s, id)) {
+		rc = ac_error_set(err, EBUSY, "image %s is used by a running pod", id);
+	} else {
+		_cleanup_free_ char *rel = xasprintf("images/%s", id);
+		rc = remove_via_tmp(s, rel, err);
+	}
+	acr_store_unlock(s);
+	return rc;
+}
+
+int acr_image_gc(struct acr_store *s, size_t *removed, ac_error **err)
+{
+	*removed = 0;
+	_cleanup_strv_ char **all = acr_store_images(s, err);
+	if (!all)
+		return -1;
+	if (acr_store_lock(s, 1, err) < 0)
+		return -1;
+	int rc = 0;
+	for (char **p = all; *p && rc == 0; p++) {
+		if (image_in_use(s, *p))
+			continue;
+		_cleanup_free_ char *rel = xasprintf("images/%s/rendered", *p);
+		if (faccessat(s->dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		rc = remove_via_tmp(s, rel, err);
+		if (rc == 0)
+			(*removed)++;
+	}
+	acr_store_unlock(s);
+	return rc;
+}
+
+int acr_store_export(struct acr_store *s, const char *id, const char *path, ac_error **err)
+{
+	_cleanup_free_ char *p = xasprintf("%s/images/%s/image.aci", s->dir, id);
+	_cleanup_close_ int in = open(p, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return ac_error_errno(err, "%s", p);
+	ac_outfile o;
+	if (ac_outfile_open(&o, path, 0644, 0, err) < 0)
+		return -1;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0) {
+				ac_error_errno(err, "read %s", p);
+				ac_outfile_abort(&o);
+				return -1;
+			}
+			break;
+		}
+		if (ac_write_all(o.fd, buf, (size_t)n) < 0) {
+			ac_error_errno(err, "write %s", path);
+			ac_outfile_abort(&o);
+			return -1;
+		}
+	}
+	return ac_outfile_commit(&o, err);
+}
