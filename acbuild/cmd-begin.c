@@ -120,8 +120,12 @@ static int begin_from_name(struct acb *b, const char *ctx, const char *aci, cons
 	struct ac_fetch_opts fo = { .disc = { .insecure = b->o->insecure } };
 	struct ac_fetched f;
 	acb_debug(b, "Fetching %s by discovery", start);
-	if (ac_fetch_by_name(start, ctx, &fo, &f, err) < 0)
-		return ac_error_wrap(err, "error fetching %s (local file paths must start with '/' or '.')", start);
+	if (ac_fetch_by_name(start, ctx, &fo, &f, err) < 0) {
+		ac_error_wrap(err, "fetching %s", start);
+		if ((*err)->code == ENOENT) /* perhaps a local path was meant */
+			ac_error_set(err, ENOENT, "%s (local file paths must start with '/' or '.')", (*err)->msg);
+		return -1;
+	}
 	acb_debug(b, "Fetched %s (%s) from %s", start, f.image_id, f.aci_url);
 	int ret = begin_from_file(aci, f.aci_path, comp, err);
 	unlink(f.aci_path);

@@ -133,10 +133,11 @@ int ac_fetch_by_name(const char *s, const char *dir, const struct ac_fetch_opts 
 	ac_app_default_os_arch(&app);
 	int ret = -1;
 	if (ac_discover(&app, AC_DISCOVER_ENDPOINTS, &o->disc, &d, err) < 0) {
+		/* the attempt nearest the root says most (often DNS) */
 		if (d.nattempts)
-			ac_error_wrap(err, "%s (last: %s)", s, d.attempts[d.nattempts - 1].error);
+			ac_error_set(err, ENOENT, "discovery failed: %s", d.attempts[d.nattempts - 1].error);
 		else
-			ac_error_wrap(err, "%s", s);
+			ac_error_set(err, ENOENT, "discovery failed: no ac-discovery meta tag for %s", s);
 		goto out;
 	}
 	struct ac_http_opts ho = { .allow_http = o->disc.insecure, .insecure_tls = o->disc.insecure,
