@@ -20,7 +20,7 @@ struct actool_cmd {
 };
 
 extern const struct actool_cmd cmd_build, cmd_cat_manifest, cmd_discover, cmd_extract, cmd_help, cmd_image_id,
-	cmd_patch_manifest, cmd_sign, cmd_validate, cmd_version;
+	cmd_patch_manifest, cmd_sign, cmd_validate, cmd_verify, cmd_version;
 
 extern int actool_debug; /* global --debug */
 

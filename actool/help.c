@@ -5,7 +5,7 @@
 
 static const struct actool_cmd *const commands[] = {
 	&cmd_build, &cmd_cat_manifest, &cmd_discover, &cmd_extract, &cmd_help, &cmd_image_id,
-	&cmd_patch_manifest, &cmd_sign, &cmd_validate, &cmd_version,
+	&cmd_patch_manifest, &cmd_sign, &cmd_validate, &cmd_verify, &cmd_version,
 };
 
 const struct ac_opt *actool_global_opts(void);

@@ -177,7 +177,7 @@ static int verify_signature(int fd, const char *path, json_t *manifest, void *ar
 				    "%s KEYFILE' and sign it, or skip the check with --insecure-options=image",
 				    path, name, asc, name);
 	_cleanup_free_ char *signer = NULL;
-	if (acr_trust_verify(trust_dir, name, fd, asc, &signer, err) < 0)
+	if (ac_trust_verify(trust_dir, name, fd, asc, &signer, err) < 0)
 		return ac_error_wrap(err, "%s: signature of %s refused (trust with 'acrun trust --prefix %s "
 					  "KEYFILE', or skip with --insecure-options=image)",
 				     path, name, name);
@@ -585,19 +585,19 @@ static int cmd_trust(int argc, char **argv)
 	ac_error *err = NULL;
 	int n = argc - i;
 	if (!prefix && !root && n >= 1 && strcmp(argv[i], "list") == 0) {
-		struct acr_trusted_key *k;
+		struct ac_trusted_key *k;
 		size_t nk;
-		if (acr_trust_list(trust_dir, &k, &nk, &err) < 0)
+		if (ac_trust_list(trust_dir, &k, &nk, &err) < 0)
 			return fail(&err, 1);
 		printf("PREFIX\tFINGERPRINT\tUSER ID\n");
 		for (size_t j = 0; j < nk; j++)
 			printf("%s\t%s\t%s\n", k[j].prefix ? k[j].prefix : "(root)", k[j].fingerprint,
 			       k[j].uid ? k[j].uid : "");
-		acr_trust_list_free(k, nk);
+		ac_trust_list_free(k, nk);
 		return 0;
 	}
 	if (!prefix && !root && n == 2 && strcmp(argv[i], "rm") == 0) {
-		if (acr_trust_remove(trust_dir, argv[i + 1], &err) < 0)
+		if (ac_trust_remove(trust_dir, argv[i + 1], &err) < 0)
 			return fail(&err, 1);
 		return 0;
 	}
@@ -612,7 +612,7 @@ static int cmd_trust(int argc, char **argv)
 			return 2;
 		}
 	}
-	_cleanup_free_ char *fp = acr_trust_fingerprint(argv[i], &err);
+	_cleanup_free_ char *fp = ac_trust_fingerprint(argv[i], &err);
 	if (!fp)
 		return fail(&err, 1);
 	fprintf(stderr, "Prefix: \"%s\"\nKey fingerprint: ", prefix ? prefix : "(root)");
@@ -627,7 +627,7 @@ static int cmd_trust(int argc, char **argv)
 		}
 	}
 	_cleanup_free_ char *stored = NULL;
-	if (acr_trust_add(trust_dir, prefix, argv[i], &stored, &err) < 0)
+	if (ac_trust_add(trust_dir, prefix, argv[i], &stored, &err) < 0)
 		return fail(&err, 1);
 	fprintf(stderr, "Trusting key %s for %s\n", stored, prefix ? prefix : "every image (root key)");
 	return 0;

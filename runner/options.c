@@ -103,13 +103,3 @@ int acr_env_file_read(const char *path, char ***out, ac_error **err)
 	*out = v;
 	return 0;
 }
-
-int acr_prefix_matches(const char *prefix, const char *name)
-{
-	size_t n = strlen(prefix);
-	while (n && prefix[n - 1] == '/')
-		n--;
-	if (n == 0)
-		return 0;
-	return strncmp(prefix, name, n) == 0 && (name[n] == '\0' || name[n] == '/');
-}

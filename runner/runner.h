@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include "ac/digest.h"
 #include "ac/error.h"
+#include "ac/trust.h"
 
 /* ---- the store ----
  *   DIR/images/<id>/image.aci      the archive as fetched (its ID verified)
@@ -138,32 +139,5 @@ int acr_env_file_read(const char *path, char ***out, ac_error **err);
  * outside a namespace), and a malloc'ed, comma-separated list of the ones
  * acrun does not enforce in *ignored (NULL when none). */
 int acr_isolators_check(json_t *manifest, enum acr_net net, char **ignored, ac_error **err);
-
-/* ---- trust (OpenPGP, gpgme) ----
- *   TRUST/trustedkeys/root.d/<fingerprint>
- *   TRUST/trustedkeys/prefix.d/<prefix>/<fingerprint> */
-/* Reads the key file and returns its primary key's fingerprint (40 hex
- * digits, lowercase, malloc'ed) without storing anything. */
-char *acr_trust_fingerprint(const char *keyfile, ac_error **err);
-/* Stores the key for prefix (NULL: root key). */
-int acr_trust_add(const char *trust_dir, const char *prefix, const char *keyfile, char **fingerprint,
-		  ac_error **err);
-struct acr_trusted_key {
-	char *prefix; /* NULL for root keys */
-	char *fingerprint;
-	char *uid;    /* the key's first user ID, or NULL */
-};
-int acr_trust_list(const char *trust_dir, struct acr_trusted_key **out, size_t *n, ac_error **err);
-void acr_trust_list_free(struct acr_trusted_key *k, size_t n);
-/* Removes every stored copy of the key; error when there is none. */
-int acr_trust_remove(const char *trust_dir, const char *fingerprint, ac_error **err);
-/* Verifies the detached signature (armored or binary) over the data of
- * aci_fd with the keys trusted for name (root keys and every prefix that
- * matches name on whole path components).  On success *signer is the
- * fingerprint of the key that signed (malloc'ed). */
-int acr_trust_verify(const char *trust_dir, const char *name, int aci_fd, const char *sig_path, char **signer,
-		     ac_error **err);
-/* 1 when prefix covers name on whole path components. */
-int acr_prefix_matches(const char *prefix, const char *name);
 
 #endif

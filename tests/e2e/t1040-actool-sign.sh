@@ -54,4 +54,45 @@ test_expect_success 'acbuild write --sign and --sign-key write ACI.asc next to t
 	acbuild end
 '
 
+# trust DIR PREFIX KEYID: stores the public key as the trust store does
+trust() {
+	local fpr
+	fpr=$(gpg --with-colons --fingerprint "$3" | awk -F: '/^fpr:/ {print tolower($10); exit}') &&
+	mkdir -p "$1/trustedkeys/prefix.d/$2" &&
+	gpg --armor --export "$3" > "$1/trustedkeys/prefix.d/$2/$fpr"
+}
+
+test_expect_success 'verify: --keyring and the trust store by the image name; prints the fingerprint' '
+	gpg --armor --export plain@example.com > plain.pub &&
+	fpr=$(gpg --with-colons --fingerprint plain@example.com | awk -F: "/^fpr:/ {print tolower(\$10); exit}") &&
+	actool verify --keyring plain.pub app.aci > out && echo "$fpr" | test_cmp - out &&
+	trust store example.com plain@example.com &&
+	actool verify --trust-dir store app.aci > out && echo "$fpr" | test_cmp - out &&
+	actool verify --trust-dir store app.aci app.aci.asc > out && echo "$fpr" | test_cmp - out
+'
+
+test_expect_success 'verify refuses: another signer, a sibling prefix, tampering, an empty or missing signature' '
+	actool sign --key locked@example.com --passphrase-file pass --output other.asc app.aci &&
+	test_expect_code 1 actool verify --trust-dir store app.aci other.asc 2> err && test_one_line err &&
+	test_grep "not trusted for example.com/test.*acrun trust --prefix" err &&
+	trust sib example.com/tes plain@example.com &&
+	test_expect_code 1 actool verify --trust-dir sib app.aci 2> err && test_one_line err &&
+	cp app.aci t2.aci && printf x >> t2.aci && cp app.aci.asc t2.aci.asc &&
+	test_expect_code 1 actool verify --keyring plain.pub t2.aci 2> err && test_one_line err &&
+	: > empty.asc && test_expect_code 1 actool verify --keyring plain.pub app.aci empty.asc 2> err &&
+	test_grep "no valid signatures" err &&
+	test_expect_code 1 actool verify --keyring plain.pub app.aci nosuch.asc 2> err && test_one_line err
+'
+
+test_expect_success 'verify accepts a binary signature; refuses one by an expired key' '
+	gpg --batch --yes -u plain@example.com --detach-sign -o bin.sig app.aci &&
+	actool verify --keyring plain.pub app.aci bin.sig > out && test -s out &&
+	gpg --batch --passphrase "" --faked-system-time 20200101T000000 \
+		--quick-gen-key "Old <old@example.com>" ed25519 sign 1d 2>/dev/null &&
+	gpg --batch --yes --faked-system-time 20200101T010000 -u old@example.com --armor --detach-sign -o old.asc app.aci 2>/dev/null &&
+	gpg --armor --export old@example.com > old.pub &&
+	test_expect_code 1 actool verify --keyring old.pub app.aci old.asc 2> err && test_one_line err &&
+	test_grep "[Ee]xpired" err
+'
+
 test_done

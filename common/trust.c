@@ -4,7 +4,7 @@
  * for a name exactly when its file sits in root.d or in a prefix.d
  * directory whose path is a whole-component prefix of the name (unlike
  * rkt, "example.com/foo" does not cover "example.com/foobar"). */
-#include "runner.h"
+#include "ac/trust.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -98,7 +98,7 @@ static char *import_one(struct gpg *g, const char *data, size_t len, const char 
 	return fp;
 }
 
-char *acr_trust_fingerprint(const char *keyfile, ac_error **err)
+char *ac_trust_fingerprint(const char *keyfile, ac_error **err)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len;
@@ -122,7 +122,7 @@ static int is_fpr(const char *s)
 	return 1;
 }
 
-int acr_trust_add(const char *trust_dir, const char *prefix, const char *keyfile, char **fingerprint,
+int ac_trust_add(const char *trust_dir, const char *prefix, const char *keyfile, char **fingerprint,
 		  ac_error **err)
 {
 	if (prefix && (strstr(prefix, "..") || prefix[0] == '/' || strstr(prefix, "//")))
@@ -194,7 +194,7 @@ static void walk_keys(const char *dir, const char *prefix, int recurse, key_fn f
 }
 
 struct klist {
-	struct acr_trusted_key *k;
+	struct ac_trusted_key *k;
 	size_t n;
 };
 
@@ -209,7 +209,7 @@ static void list_cb(const char *prefix, const char *fp, const char *path, void *
 	l->n++;
 }
 
-int acr_trust_list(const char *trust_dir, struct acr_trusted_key **out, size_t *n, ac_error **err)
+int ac_trust_list(const char *trust_dir, struct ac_trusted_key **out, size_t *n, ac_error **err)
 {
 	(void)err;
 	struct klist l = { NULL, 0 };
@@ -235,7 +235,7 @@ int acr_trust_list(const char *trust_dir, struct acr_trusted_key **out, size_t *
 	return 0;
 }
 
-void acr_trust_list_free(struct acr_trusted_key *k, size_t n)
+void ac_trust_list_free(struct ac_trusted_key *k, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(k[i].prefix);
@@ -261,7 +261,7 @@ static void rm_cb(const char *prefix, const char *fp, const char *path, void *ar
 		a->failed = errno;
 }
 
-int acr_trust_remove(const char *trust_dir, const char *fingerprint, ac_error **err)
+int ac_trust_remove(const char *trust_dir, const char *fingerprint, ac_error **err)
 {
 	_cleanup_free_ char *fp = xstrdup(fingerprint);
 	lower(fp);
@@ -319,7 +319,57 @@ static void load_cb(const char *prefix, const char *fp, const char *path, void *
 	a->n++;
 }
 
-int acr_trust_verify(const char *trust_dir, const char *name, int aci_fd, const char *sig_path, char **signer,
+/* Checks the signature with the keys loaded in g; for is the name in
+ * messages. */
+static int verify_loaded(struct gpg *g, int aci_fd, const char *sig, size_t siglen, const char *sig_path,
+			 const char *what, char **signer, ac_error **err)
+{
+	gpgme_data_t sd = NULL, dd = NULL;
+	gpgme_error_t e = gpgme_data_new_from_mem(&sd, sig, siglen, 0);
+	if (!e)
+		e = gpgme_data_new_from_fd(&dd, aci_fd);
+	if (!e)
+		e = gpgme_op_verify(g->ctx, sd, dd, NULL);
+	if (sd)
+		gpgme_data_release(sd);
+	if (dd)
+		gpgme_data_release(dd);
+	if (e) {
+		if (gpgme_err_code(e) == GPG_ERR_NO_DATA)
+			ac_error_set(err, EINVAL, "no valid signatures found in signature file %s", sig_path);
+		else
+			gpg_err(err, e, "verify");
+		return -1;
+	}
+	gpgme_verify_result_t r = gpgme_op_verify_result(g->ctx);
+	gpgme_signature_t good = NULL;
+	for (gpgme_signature_t s = r ? r->signatures : NULL; s; s = s->next) {
+		gpgme_err_code_t c = gpgme_err_code(s->status);
+		if (c == GPG_ERR_NO_ERROR && !(s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED)))
+			good = good ? good : s;
+		else if (c == GPG_ERR_BAD_SIGNATURE) {
+			ac_error_set(err, EBADMSG, "bad signature: the image does not match %s", sig_path);
+			return -1;
+		} else if (c == GPG_ERR_NO_PUBKEY) {
+			continue;
+		} else {
+			ac_error_set(err, EPERM, "signature: %s", gpgme_strerror(s->status));
+			return -1;
+		}
+	}
+	if (!good) {
+		ac_error_set(err, EPERM,
+			     r && r->signatures ? "signature made by a key not trusted for %s"
+						: "no valid signatures found for %s",
+			     what);
+		return -1;
+	}
+	*signer = xstrdup(good->fpr ? good->fpr : "?");
+	lower(*signer);
+	return 0;
+}
+
+int ac_trust_verify(const char *trust_dir, const char *name, int aci_fd, const char *sig_path, char **signer,
 		     ac_error **err)
 {
 	_cleanup_free_ char *sig = NULL;
@@ -356,50 +406,39 @@ int acr_trust_verify(const char *trust_dir, const char *name, int aci_fd, const 
 		ac_error_set(err, EPERM, "no keys trusted for %s", name);
 		goto done;
 	}
-	gpgme_data_t sd = NULL, dd = NULL;
-	gpgme_error_t e = gpgme_data_new_from_mem(&sd, sig, siglen, 0);
-	if (!e)
-		e = gpgme_data_new_from_fd(&dd, aci_fd);
-	if (!e)
-		e = gpgme_op_verify(g.ctx, sd, dd, NULL);
-	if (sd)
-		gpgme_data_release(sd);
-	if (dd)
-		gpgme_data_release(dd);
-	if (e) {
-		if (gpgme_err_code(e) == GPG_ERR_NO_DATA)
-			ac_error_set(err, EINVAL, "no valid signatures found in signature file %s", sig_path);
-		else
-			gpg_err(err, e, "verify");
-		goto done;
-	}
-	gpgme_verify_result_t r = gpgme_op_verify_result(g.ctx);
-	gpgme_signature_t good = NULL;
-	for (gpgme_signature_t s = r ? r->signatures : NULL; s; s = s->next) {
-		gpgme_err_code_t c = gpgme_err_code(s->status);
-		if (c == GPG_ERR_NO_ERROR && !(s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED)))
-			good = good ? good : s;
-		else if (c == GPG_ERR_BAD_SIGNATURE) {
-			ac_error_set(err, EBADMSG, "bad signature: the image does not match %s", sig_path);
-			goto done;
-		} else if (c == GPG_ERR_NO_PUBKEY) {
-			continue;
-		} else {
-			ac_error_set(err, EPERM, "signature: %s", gpgme_strerror(s->status));
-			goto done;
-		}
-	}
-	if (!good) {
-		ac_error_set(err, EPERM,
-			     r && r->signatures ? "signature made by a key not trusted for %s"
-						: "no valid signatures found for %s",
-			     name);
-		goto done;
-	}
-	*signer = xstrdup(good->fpr ? good->fpr : "?");
-	lower(*signer);
-	rc = 0;
+	rc = verify_loaded(&g, aci_fd, sig, siglen, sig_path, name, signer, err);
 done:
+	gpg_close(&g);
+	return rc;
+}
+
+int ac_trust_verify_keyring(const char *keyring, int aci_fd, const char *sig_path, char **signer, ac_error **err)
+{
+	_cleanup_free_ char *sig = NULL, *keys = NULL;
+	size_t siglen, keylen;
+	if (ac_read_file_at(AT_FDCWD, sig_path, KEY_MAX, &sig, &siglen, err) < 0)
+		return -1;
+	if (siglen == 0)
+		return ac_error_set(err, EINVAL, "no valid signatures found in signature file %s", sig_path);
+	if (ac_read_file_at(AT_FDCWD, keyring, 16 * KEY_MAX, &keys, &keylen, err) < 0)
+		return -1;
+	struct gpg g;
+	if (gpg_open(&g, err) < 0)
+		return -1;
+	int rc = -1;
+	gpgme_data_t d;
+	gpgme_error_t e = gpgme_data_new_from_mem(&d, keys, keylen, 0);
+	if (!e) {
+		e = gpgme_op_import(g.ctx, d);
+		gpgme_data_release(d);
+	}
+	gpgme_import_result_t ir = e ? NULL : gpgme_op_import_result(g.ctx);
+	if (e)
+		gpg_err(err, e, keyring);
+	else if (!ir || ir->imported + ir->unchanged == 0)
+		ac_error_set(err, EINVAL, "%s: no OpenPGP public key found", keyring);
+	else
+		rc = verify_loaded(&g, aci_fd, sig, siglen, sig_path, keyring, signer, err);
 	gpg_close(&g);
 	return rc;
 }
