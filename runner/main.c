@@ -60,6 +60,8 @@ static void list_add(struct list *l, const char *s)
 	l->v[l->n++] = s;
 }
 
+static void usage(FILE *f);
+
 static const struct opt global_opts[] = {
 	{ "dir", O_STR, &store_dir },
 	{ "trust-dir", O_STR, &trust_dir },
@@ -85,6 +87,10 @@ static int parse_opts(const struct opt *opts, int argc, char **argv, int i)
 			for (const struct opt *p = *s; p && p->name; p++)
 				if (strlen(p->name) == nl && strncmp(p->name, a, nl) == 0)
 					o = p;
+		if (!o && ((nl == 4 && !strncmp(a, "help", 4)) || (nl == 1 && a[0] == 'h'))) {
+			usage(stdout);
+			exit(ac_cli_finish(0, prog));
+		}
 		if (!o) {
 			errmsg("unknown option: %s", argv[i]);
 			return -1;
