@@ -67,12 +67,24 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
+# The runner library (runner/ without its main.c) runs images for acrun and
+# for "acbuild run".
+RUNNER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out runner/main.c,$(wildcard runner/*.c)))
+LIBRUNNER := $(BUILD)/librunner.a
+$(LIBRUNNER): $(RUNNER_LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+acbuild_LIBS := $(if $(RUNNER_LIB_OBJ),$(LIBRUNNER))
+runner_LIBS := $(if $(RUNNER_LIB_OBJ),$(LIBRUNNER))
+ACBUILD_CFLAGS := -Irunner
+
 define tool_rule
-$(BUILD)/bin/$(call tool_name,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBCOMMON)
+$(BUILD)/bin/$(call tool_name,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(if $(filter runner,$(1)),runner/%,),$(wildcard $(1)/*.c)) $(if $(filter runner,$(1)),runner/main.c)) $($(1)_LIBS) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
-	$$(QUIET_LINK)$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIBCOMMON) $$(ALL_LDFLAGS) $$(PKG_LIBS)
+	$$(QUIET_LINK)$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) $$($(1)_LIBS) $$(LIBCOMMON) $$(ALL_LDFLAGS) $$(PKG_LIBS)
 endef
 $(foreach d,$(TOOL_DIRS),$(eval $(call tool_rule,$(d))))
+$(BUILD)/acbuild/%.o: ALL_CFLAGS += $(ACBUILD_CFLAGS)
 
 # bin/ always points at the binaries of the last build flavour, so the tests
 # find them in one place.
@@ -109,7 +121,7 @@ ALL_SRC = $(wildcard common/*.c $(addsuffix /*.c,$(TOOL_DIRS)) tests/unit/*.c)
 lint: $(BUILD)/tests/unit/list.h
 	@command -v clang >/dev/null || { echo "lint needs clang (apt-get install clang)"; exit 1; }
 	@fail=0; for f in $(ALL_SRC); do \
-		clang -std=gnu11 -D_GNU_SOURCE -Icommon/include -I$(BUILD)/tests/unit $(PKG_CFLAGS) \
+		clang -std=gnu11 -D_GNU_SOURCE -Icommon/include -Irunner -I$(BUILD)/tests/unit $(PKG_CFLAGS) \
 			-fsyntax-only -Wno-everything $$f || fail=1; \
 	done; [ $$fail = 0 ] && echo "lint: $(words $(ALL_SRC)) files clean"
 

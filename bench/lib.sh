@@ -5,6 +5,10 @@
 #   bench_median_time N 'CMD'       run the shell command CMD (a string, may hold pipes and
 #                                   redirections) N times; print the median wall time in seconds.
 #                                   Fails if any run exits non-zero.
+#   bench_median_time_pair N 'A' 'B'
+#                                   the same for two commands run alternately (A, B, A, B...)
+#                                   so that a change of machine load hits both; prints the two
+#                                   medians on one line: "A B"
 #   bench_peak_rss CMD [ARG...]     run CMD once under /usr/bin/time -f %M; print its peak RSS in
 #                                   KiB (only that process, not a pipeline). Output of CMD is discarded.
 #   bench_warm PATH...              read every file below PATH once (warms the page cache)
@@ -17,7 +21,7 @@
 #   bench_die MSG                   print MSG on stderr and exit 1
 #
 # Environment: BENCH_RUNS (runs per median, default 5, at least 3), BENCH_RESULTS (see above),
-# ACTOOL (default: bin/actool of this tree), BENCH_CACHE (default: bench/cache).
+# ACTOOL (default: build/plain/bin/actool of this tree), BENCH_CACHE (default: bench/cache).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_TOP=$(cd "$BENCH_DIR/.." && pwd)
@@ -58,6 +62,25 @@ bench_median_time() {
 		times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
 	done
 	printf '%s\n' "${times[@]}" | bench__median
+}
+
+# Wall time of one run of the shell command $1, in seconds.
+bench__time1() {
+	local t0 t1 rc
+	t0=$EPOCHREALTIME
+	bash -c "set -o pipefail; $1" && rc=0 || rc=$?
+	t1=$EPOCHREALTIME
+	[ "$rc" = 0 ] || bench_die "command failed (exit $rc): $1"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }'
+}
+
+bench_median_time_pair() {
+	local n=$1 i ta=() tb=()
+	for ((i = 0; i < n; i++)); do
+		ta+=("$(bench__time1 "$2")")
+		tb+=("$(bench__time1 "$3")")
+	done
+	echo "$(printf '%s\n' "${ta[@]}" | bench__median) $(printf '%s\n' "${tb[@]}" | bench__median)"
 }
 
 bench_peak_rss() {

@@ -434,6 +434,16 @@ DEFINE_TEST(test_compress_gzip_foreign)
 	unsigned char *g3 = zlib_gzip(d3, n3, 1, &l3);
 	unsigned char *g4 = zlib_gzip("", 0, 6, &l4);
 	check_decodes(g1, l1, d1, n1);
+	/* One byte at a time: headers and trailers split anywhere. */
+	for (int threads = 1; threads <= 2; threads++) {
+		struct mem one;
+		ac_error *err = NULL;
+		check_ok(decompress_mem_t(AC_COMP_GZIP, threads, g1, l1, 1, &one, NULL, &err), err);
+		check_int(one.len, ==, n1);
+		if (one.len == n1)
+			check_mem(one.p, d1, n1);
+		free(one.p);
+	}
 	struct mem all = { 0 }, want = { 0 };
 	append(&all, g1, l1), append(&want, d1, n1);
 	append(&all, g2, l2), append(&want, d2, n2);
@@ -485,6 +495,40 @@ DEFINE_TEST(test_compress_gzip_large_member)
 	at[0][0] ^= 1;
 	check_fails(gz, total, data, 0, "gzip: ");
 	free(gz);
+	free(data);
+}
+
+DEFINE_TEST(test_compress_gzip_foreign_corrupt)
+{
+	size_t n = 3 * CHUNK, l, lo;
+	unsigned char *data = make_data(n, 11);
+	unsigned char *g = zlib_gzip(data, n, 6, &l);
+	unsigned char *ours = compress_gz(-1, 1, data, CHUNK, &lo);
+	struct mem m = { 0 };
+	append(&m, g, l);
+	m.p[l - 6] ^= 1; /* CRC */
+	check_fails(m.p, m.len, data, 0, "gzip: invalid compressed data: incorrect data check");
+	m.p[l - 6] ^= 1;
+	check_fails(m.p, l - 100, data, 0, "gzip: unexpected end of data");
+	/* foreign then ours then garbage; foreign then a lone magic */
+	append(&m, ours, lo);
+	append(&m, "xy", 2);
+	check_fails(m.p, m.len, NULL, n + CHUNK, "gzip: trailing garbage after compressed data");
+	check_fails(m.p, l + 1, NULL, n, "gzip: trailing garbage after compressed data");
+	memcpy(m.p + l, "\x1f\x8b", 2);
+	check_fails(m.p, l + 2, NULL, n, "gzip: unexpected end of data");
+	/* Abandoned half way: freeing must stop the helper. */
+	struct src s = { g, l, 0, 1000 };
+	ac_error *err = NULL;
+	ac_decompressor *d = ac_decompressor_new_threads(AC_COMP_GZIP, 2, mem_source, &s, &err);
+	const void *b;
+	size_t bl;
+	check_ok(ac_decompressor_next(d, &b, &bl, &err), err);
+	check_int(bl, >, 0);
+	ac_decompressor_free(d);
+	free(m.p);
+	free(ours);
+	free(g);
 	free(data);
 }
 

@@ -5,8 +5,9 @@
  * only on the input, level and chunk size, never on the thread count.  Each
  * member carries its compressed size in an FEXTRA subfield so that our own
  * reader can inflate members in parallel; any other gzip reader sees an
- * ordinary multi-member gzip file.  Foreign gzip files are inflated as one
- * stream. */
+ * ordinary multi-member gzip file.  Foreign gzip members are streamed in
+ * order (zlib, or ISA-L when built with AC_HAVE_ISAL), on a helper thread
+ * when threads are allowed, so that inflating overlaps the caller's work. */
 #ifndef AC_COMPRESS_H
 #define AC_COMPRESS_H
 
@@ -42,7 +43,7 @@ typedef int (*ac_sink_fn)(void *arg, const void *buf, size_t len);
 
 struct ac_compress_opts {
 	ac_compression type;
-	int level;   /* -1: the default for the type */
+	int level;   /* -1: the default for the type (gzip: libdeflate level 5, 1-12) */
 	int threads; /* 0: number of online CPUs */
 };
 
@@ -58,7 +59,9 @@ int ac_sink_fd(void *arg, const void *buf, size_t len);
 typedef struct ac_decompressor ac_decompressor;
 
 /* The source fills buf with up to len compressed bytes; returns the count,
- * 0 at end of input, -1 with errno set on error. */
+ * 0 at end of input, -1 with errno set on error.  Unless the decompressor
+ * was made with one thread, it may be called from a helper thread (never
+ * two calls at once, and never after ac_decompressor_free returns). */
 typedef ssize_t (*ac_source_fn)(void *arg, void *buf, size_t len);
 
 /* type AC_COMP_UNKNOWN means: detect from the first bytes (anything that is
