@@ -34,6 +34,9 @@ struct image {
 	char *manhash;
 	char *image_digest; /* v22: the top layer's (for appc.io/docker/imageid) */
 	struct ac_docker_ref ref;
+	int remote; /* pulled: no "Extracting" lines */
+	int (*wait_layer)(void *arg, size_t i, ac_error **err);
+	void *wait_arg;
 };
 
 struct ctx {
@@ -740,9 +743,9 @@ static void res_add(struct ac_docker_result *res, const char *path)
 	res->acis[n + 1] = NULL;
 }
 
-static int apply_layer(struct ctx *c, ac_layer_tree *t, const struct layer *l, ac_error **err)
+static int apply_layer(struct ctx *c, ac_layer_tree *t, const struct layer *l, int quiet, ac_error **err)
 {
-	logf_(c->o, 0, "Extracting  %s", l->path);
+	logf_(c->o, quiet, "Extracting  %s", l->path);
 	_cleanup_close_ int fd = ac_open_in_root(c->rootfd, l->path, O_RDONLY | O_CLOEXEC, 0, err);
 	if (fd < 0)
 		return ac_error_wrap(err, "error getting layer from file");
@@ -779,7 +782,9 @@ static int convert(struct ctx *c, struct image *im, struct ac_docker_result *res
 	int ret = -1;
 	json_t *lower = json_array(), *m = NULL, *cm = NULL;
 	for (size_t i = 0; i < im->n; i++) {
-		if (apply_layer(c, t, &im->layers[i], err) < 0)
+		if (im->wait_layer && im->wait_layer(im->wait_arg, i, err) < 0)
+			goto out;
+		if (apply_layer(c, t, &im->layers[i], im->remote, err) < 0)
 			goto out;
 		if (!c->o->nosquash)
 			continue;
@@ -905,6 +910,48 @@ int ac_docker_convert_file(const char *path, const struct ac_docker_opts *o, str
 		ac_rm_rf(c.tmp, NULL);
 		free(c.tmp);
 	}
+	if (ret < 0 && res->acis) {
+		ac_strv_free(res->acis);
+		res->acis = NULL;
+	}
+	return ret;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int ac_docker_convert_pulled(int rootfd, const struct ac_docker_pulled *p, const struct ac_docker_opts *o,
+			     struct ac_docker_result *res, ac_error **err)
+{
+	memset(res, 0, sizeof(*res));
+	if (!p->n)
+		return ac_error_set(err, EINVAL, "insufficient layers for oci image");
+	struct ctx c = { .o = o, .rootfd = rootfd, .basename = (char *)"image" };
+	struct image im = { 0 };
+	im.kind = p->schema1 ? KIND_V1 : KIND_V22;
+	im.remote = 1;
+	im.wait_layer = p->wait_layer;
+	im.wait_arg = p->wait_arg;
+	im.ref.original = xstrdup(p->ref->original);
+	im.ref.index_url = xstrdup(p->ref->index_url);
+	im.ref.image_name = xstrdup(p->ref->image_name);
+	im.ref.tag = xstrdup(p->ref->tag);
+	im.ref.digest = xstrdup(p->ref->digest);
+	im.config = json_incref(p->config);
+	im.manhash = dup_or_null(p->manhash);
+	im.image_digest = dup_or_null(p->image_digest);
+	for (size_t i = 0; i < p->n; i++) {
+		struct layer *l = add_layer(&im);
+		l->path = xstrdup(p->layers[i].path);
+		l->digest = dup_or_null(p->layers[i].digest);
+		l->diff_id = dup_or_null(p->layers[i].diff_id);
+		l->id = xstrdup(p->layers[i].id);
+		l->v1 = json_incref(p->layers[i].v1);
+	}
+	int ret = convert(&c, &im, res, err);
+	image_free(&im);
 	if (ret < 0 && res->acis) {
 		ac_strv_free(res->acis);
 		res->acis = NULL;

@@ -3,6 +3,8 @@
  * itself is library code (ac/docker.h). */
 #include <ac/cli.h>
 #include <ac/docker.h>
+#include <ac/fs.h>
+#include <ac/registry.h>
 #include <ac/util.h>
 
 static int flag_debug;
@@ -28,13 +30,39 @@ static void usage(const char *prog)
 	      "    \tUses unencrypted connections when fetching images\n"
 	      "  -insecure-skip-verify\n"
 	      "    \tDon't verify certificates when fetching images\n"
+	      "  -authfile string\n"
+	      "    \tdocker config.json-style credentials file (default $HOME/.docker/config.json)\n"
+	      "  -jobs int\n"
+	      "    \tParallel blob downloads (default 3)\n"
 	      "  -nosquash\n"
 	      "    \tDon't squash layers and output every layer as ACI\n"
 	      "  -output-dir string\n"
 	      "    \tDirectory to write the ACIs to (default \".\")\n"
+	      "  -password-stdin\n"
+	      "    \tRead the registry password from stdin (with -username)\n"
+	      "  -platform string\n"
+	      "    \tos/arch[/variant] to pick from a manifest list (default: this machine's)\n"
+	      "  -quiet\n"
+	      "    \tNo progress output\n"
+	      "  -username string\n"
+	      "    \tRegistry user name\n"
 	      "  -version\n"
 	      "    \tPrint version\n",
 	      stderr);
+}
+
+static void progress(void *arg, unsigned long long done, unsigned long long total, unsigned blobs_done,
+		     unsigned blobs)
+{
+	(void)arg;
+	if (total)
+		fprintf(stderr, "\rDownloading %u/%u blobs: %.1f MB / %.1f MB\033[K", blobs_done, blobs, done / 1e6,
+			total / 1e6);
+	else
+		fprintf(stderr, "\rDownloading %u/%u blobs: %.1f MB\033[K", blobs_done, blobs, done / 1e6);
+	if (blobs && blobs_done == blobs)
+		fputc('\n', stderr);
+	fflush(stderr);
 }
 
 static void log_line(void *arg, int debug, const char *msg)
@@ -100,16 +128,23 @@ static void print_summary(const struct ac_docker_result *res)
 
 int main(int argc, char **argv)
 {
-	int nosquash = 0, version = 0, insecure_skip = 0, insecure_http = 0;
-	const char *image = "", *compression = "gzip", *output_dir = ".";
+	int nosquash = 0, version = 0, insecure_skip = 0, insecure_http = 0, jobs = 3, quiet = 0, password_stdin = 0;
+	const char *image = "", *compression = "gzip", *output_dir = ".", *authfile = "", *username = "",
+		   *platform = "";
 	const struct ac_opt opts[] = {
+		{ "authfile", AC_OPT_STRING, &authfile, NULL, NULL },
 		{ "compression", AC_OPT_STRING, &compression, NULL, "gzip" },
 		{ "debug", AC_OPT_BOOL, &flag_debug, NULL, NULL },
 		{ "image", AC_OPT_STRING, &image, NULL, NULL },
 		{ "insecure-allow-http", AC_OPT_BOOL, &insecure_http, NULL, NULL },
 		{ "insecure-skip-verify", AC_OPT_BOOL, &insecure_skip, NULL, NULL },
+		{ "jobs", AC_OPT_INT, &jobs, NULL, "3" },
 		{ "nosquash", AC_OPT_BOOL, &nosquash, NULL, NULL },
 		{ "output-dir", AC_OPT_STRING, &output_dir, NULL, "." },
+		{ "password-stdin", AC_OPT_BOOL, &password_stdin, NULL, NULL },
+		{ "platform", AC_OPT_STRING, &platform, NULL, NULL },
+		{ "quiet", AC_OPT_BOOL, &quiet, NULL, NULL },
+		{ "username", AC_OPT_STRING, &username, NULL, NULL },
 		{ "version", AC_OPT_BOOL, &version, NULL, NULL },
 		{ NULL, 0, NULL, NULL, NULL },
 	};
@@ -160,12 +195,47 @@ int main(int argc, char **argv)
 			fprintf(stderr, "Error: flag --image works only with files.\n");
 			return 1;
 		}
-		fprintf(stderr, "Error: conversion error: registry input (docker://) is not supported yet\n");
-		return 1;
+		if (jobs < 1) {
+			fprintf(stderr, "Error: -jobs must be at least 1\n");
+			return 2;
+		}
+		if (password_stdin && !*username) {
+			fprintf(stderr, "Error: --password-stdin needs --username\n");
+			return 2;
+		}
 	}
 
 	struct ac_docker_result res;
-	if (ac_docker_convert_file(arg, &o, &res, &err) < 0) {
+	int rc;
+	if (!strncasecmp(arg, "docker:", 7)) {
+		const char *ref = arg + 7;
+		if (!strncmp(ref, "//", 2))
+			ref += 2;
+		_cleanup_free_ char *password = NULL;
+		if (password_stdin) {
+			size_t len;
+			if (ac_read_fd(0, 1 << 16, &password, &len, &err) < 0) {
+				fprintf(stderr, "Error: reading the password: %s\n", err->msg);
+				ac_error_free(&err);
+				return 1;
+			}
+			password[strcspn(password, "\r\n")] = '\0';
+		}
+		struct ac_registry_opts ro = { 0 };
+		ro.allow_http = insecure_http;
+		ro.insecure_tls = insecure_skip;
+		ro.authfile = *authfile ? authfile : NULL;
+		ro.username = *username ? username : NULL;
+		ro.password = password;
+		ro.platform = *platform ? platform : NULL;
+		ro.jobs = jobs;
+		if (!quiet && isatty(2))
+			ro.progress = progress;
+		rc = ac_docker_convert_remote(ref, &o, &ro, &res, &err);
+	} else {
+		rc = ac_docker_convert_file(arg, &o, &res, &err);
+	}
+	if (rc < 0) {
 		if (err->code == AC_DOCKER_ESEVERAL && res.images) {
 			fprintf(stderr, "Error: conversion error: %s, use option --image with one of:\n\n", err->msg);
 			for (size_t i = 0; res.images[i]; i++)

@@ -83,4 +83,31 @@ int ac_docker_convert_file(const char *path, const struct ac_docker_opts *o, str
 			   ac_error **err);
 void ac_docker_result_free(struct ac_docker_result *r);
 
+/* ---- pulled images (registry.h hands them over) ---- */
+struct ac_docker_pulled_layer {
+	const char *path;    /* inside the root directory */
+	const char *digest;  /* "sha256:..." to check again while reading, or NULL */
+	const char *diff_id; /* "sha256:..." of the uncompressed tar, or NULL */
+	const char *id;      /* schema1: the v1 layer ID; v22: the name part as the
+			      * original (the digest at the top, "sha256-<hex>" below) */
+	json_t *v1;          /* schema1: the layer's v1Compatibility */
+};
+
+struct ac_docker_pulled {
+	int schema1;
+	const struct ac_docker_ref *ref;
+	json_t *config;          /* v22: the image config */
+	const char *manhash;     /* "sha256:..." of the manifest bytes */
+	const char *image_digest; /* v22: the top layer's digest */
+	const struct ac_docker_pulled_layer *layers; /* base first */
+	size_t n;
+	/* Blocks until layer i is complete in the root (downloads run in
+	 * parallel with the conversion); NULL: all are there. */
+	int (*wait_layer)(void *arg, size_t i, ac_error **err);
+	void *wait_arg;
+};
+
+int ac_docker_convert_pulled(int rootfd, const struct ac_docker_pulled *p, const struct ac_docker_opts *o,
+			     struct ac_docker_result *res, ac_error **err);
+
 #endif

@@ -42,4 +42,25 @@ int ac_http_get(const char *url, const struct ac_http_opts *o, ac_http_sink sink
 int ac_http_get_buf(const char *url, const struct ac_http_opts *o, size_t max, ac_buf *body,
 		    struct ac_http_response *resp, ac_error **err);
 
+/* A request with more control, for registries: the same policy as
+ * ac_http_get. */
+struct ac_http_req {
+	int head;              /* HEAD instead of GET */
+	unsigned long long range_start; /* > 0: "Range: bytes=N-" */
+	int no_redirect;       /* answer 3xx as is (resp->status, Location in headers) */
+	ac_buf *headers;       /* receives the final answer's header lines, or NULL */
+	/* Called once, before the first body byte of a 2xx answer, with its
+	 * status (200 or 206); -1 stops the transfer (the caller sets its error). */
+	int (*on_start)(void *arg, long status);
+};
+/* As ac_http_get; rq may be NULL. */
+int ac_http_request(const char *url, const struct ac_http_opts *o, const struct ac_http_req *rq, ac_http_sink sink,
+		    void *arg, struct ac_http_response *resp, ac_error **err);
+/* The value of the last header called name (case-insensitive) in a header
+ * block of "Name: value\r\n" lines; malloc'ed, or NULL. */
+char *ac_http_header(const char *headers, const char *name);
+/* The transport error of the last failed call was one worth retrying
+ * (connection refused or reset, timeout, a body cut short). */
+int ac_http_error_is_transient(const ac_error *e);
+
 #endif
