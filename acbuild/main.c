@@ -181,7 +181,7 @@ static const struct cmd top_cmds[] = {
 	{ "port", { NULL }, "port [command]", "Manage ports", NULL, port_cmds, NULL, NULL, 0, 0, 0, NULL },
 	{ "replace-manifest", { NULL }, "replace-manifest PATH_TO_MANIFEST", "Replace the manifest in the current build",
 	  "acbuild replace-manifest path/to/manifest", NULL, cmd_replace_manifest, NULL, 1, 1, EDIT, NULL },
-	{ "run", { NULL }, "run -- CMD [ARGS]", "Run a command in an ACI (not supported yet)", "acbuild run -- yum install nginx",
+	{ "run", { NULL }, "run -- CMD [ARGS]", "Run a command in an ACI", "acbuild run -- yum install nginx",
 	  NULL, cmd_run, NULL, 1, -1, EDIT, run_flags },
 	{ "script", { NULL }, "script SCRIPT_FILE", "Runs an acbuild script", "acbuild script build-myapp.acb",
 	  NULL, cmd_script, NULL, 1, 1, C_NOMODIFY, NULL },
@@ -437,12 +437,6 @@ int cmd_layer(struct acb *b, int argc, char **argv, ac_error **err)
 {
 	(void)b, (void)argc, (void)argv;
 	return ac_error_set(err, 0, "adding layers is currently only supported in OCI builds");
-}
-
-int cmd_run(struct acb *b, int argc, char **argv, ac_error **err)
-{
-	(void)b, (void)argc, (void)argv;
-	return ac_error_set(err, 0, "run is not supported by this acbuild yet");
 }
 
 /* ---- dispatch ---- */

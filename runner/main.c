@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "ac/cli.h"
+#include "ac/fetch.h"
 #include "ac/fs.h"
 #include "ac/manifest.h"
 
@@ -206,6 +207,15 @@ static int get_image(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_L
 	return acr_store_import(s, ref, verify_signature, NULL, id, err);
 }
 
+/* Renders an image; dependencies missing from the store are fetched by
+ * name and their signatures checked like the image's. */
+static int render(struct acr_store *s, const char *id, char **rootfs, ac_error **err)
+{
+	struct ac_fetch_opts fo = { .disc = { .insecure = insecure_has("http") || insecure_has("tls") } };
+	struct acr_deps_opts o = { .fetch = &fo, .verify = verify_signature, .debug = debug_cb };
+	return acr_store_render_deps(s, id, &o, rootfs, err);
+}
+
 static void free_strv_list(char **v)
 {
 	ac_strv_free(v);
@@ -298,7 +308,7 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	char id[AC_IMAGE_ID_LEN + 1];
 	if (get_image(&s, image, id, &err) < 0 || !(m = acr_store_manifest(&s, id, &err)) ||
-	    acr_store_render(&s, id, &rootfs, &err) < 0) {
+	    render(&s, id, &rootfs, &err) < 0) {
 		status = fail(&err, 125);
 		goto out;
 	}
@@ -452,7 +462,7 @@ static int cmd_image(int argc, char **argv)
 		_cleanup_free_ char *root = NULL;
 		if (n != 2)
 			rc = (errmsg("usage: acrun image render ID DIR"), 2);
-		else if (acr_store_resolve(&s, args[0], id, &err) < 0 || acr_store_render(&s, id, &root, &err) < 0)
+		else if (acr_store_resolve(&s, args[0], id, &err) < 0 || render(&s, id, &root, &err) < 0)
 			rc = fail(&err, 1);
 		else if (mkdir(args[1], 0755) < 0)
 			rc = (errmsg("%s: %s", args[1], strerror(errno)), 1);

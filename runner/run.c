@@ -51,6 +51,7 @@ struct ctx {
 	struct vol *vols;
 	size_t n_vols;
 	char *resolv;      /* host resolv.conf, or NULL */
+	int resolv_fd;     /* detached read-only mount of it (build steps), or -1 */
 	int console_fd;    /* detached mount of the terminal, or -1 */
 	int errw;          /* write end of the error pipe */
 	uint64_t caps;
@@ -207,6 +208,23 @@ static int missing_in_root(int rootfd, const char *path)
 	if (fd >= 0)
 		close(fd);
 	return missing;
+}
+
+static char *hosts_text(const char *hostname)
+{
+	return xasprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost\n", hostname);
+}
+
+static int is_regular_in_root(int rootfd, const char *path)
+{
+	ac_error *e = NULL;
+	int fd = acr_open_beneath(rootfd, path, 0, 0, &e);
+	ac_error_free(&e);
+	struct stat st;
+	int r = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 static int write_new_file(int rootfd, const char *dir, const char *name, const char *text, ac_error **err)
@@ -433,11 +451,17 @@ AC_NORETURN static void run_init(struct ctx *c)
 		if (mount_at(rootfd, "tmpfs", t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/tmp", &err) < 0)
 			child_fail(c, 125, err);
 	}
-	if (c->resolv && missing_in_root(rootfd, "/etc/resolv.conf") &&
-	    write_new_file(rootfd, "/etc", "resolv.conf", c->resolv, &err) < 0)
-		child_fail(c, 125, err);
+	if (c->resolv && missing_in_root(rootfd, "/etc/resolv.conf")) {
+		if (write_new_file(rootfd, "/etc", "resolv.conf", c->resolv, &err) < 0)
+			child_fail(c, 125, err);
+	} else if (c->resolv_fd >= 0 && is_regular_in_root(rootfd, "/etc/resolv.conf")) {
+		/* A build step resolves names as the host does, and the
+		 * image's own file stays as it is. */
+		if (attach(rootfd, c->resolv_fd, "/etc/resolv.conf", 1, &err) < 0)
+			child_fail(c, 125, err);
+	}
 	if (missing_in_root(rootfd, "/etc/hosts")) {
-		_cleanup_free_ char *h = xasprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost\n", c->hostname);
+		_cleanup_free_ char *h = hosts_text(c->hostname);
 		if (write_new_file(rootfd, "/etc", "hosts", h, &err) < 0)
 			child_fail(c, 125, err);
 	}
@@ -447,7 +471,7 @@ AC_NORETURN static void run_init(struct ctx *c)
 			child_fail(c, 125, err);
 		}
 	int procfd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (procfd < 0 || acr_apply_sysctls(o->manifest, procfd, &err) < 0)
+	if (procfd < 0 || (!o->build_step && acr_apply_sysctls(o->manifest, procfd, &err) < 0))
 		child_fail(c, 125, err);
 	close(procfd);
 	protect_proc(rootfd);
@@ -461,7 +485,7 @@ AC_NORETURN static void run_init(struct ctx *c)
 	if (acr_lookup_user(rootfd, user ? user : "0", &uid, &pgid, &home, &shell, &err) < 0 ||
 	    acr_lookup_group(rootfd, group ? group : "0", &gid, &err) < 0)
 		child_fail(c, 125, err);
-	json_t *sg = json_object_get(c->app, "supplementaryGIDs"), *v;
+	json_t *sg = o->build_step ? NULL : json_object_get(c->app, "supplementaryGIDs"), *v;
 	size_t ng = json_array_size(sg), i;
 	gid_t *groups = xcalloc(ng + 1, sizeof(gid_t));
 	json_array_foreach(sg, i, v) {
@@ -504,6 +528,46 @@ static int mount_rootfs(struct ctx *c, ac_error **err)
 {
 	const struct acr_run_opts *o = c->o;
 	_cleanup_free_ char *root = xasprintf("%s/rootfs", c->pod.dir);
+	if (o->upper && !(o->lowers && o->lowers[0])) {
+		/* The tree itself, changed in place. */
+		if (mount(o->upper, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return ac_error_errno(err, "bind %s", o->upper);
+		return 0;
+	}
+	if (o->upper) {
+		if (!o->no_overlay) {
+			ac_buf opts = AC_BUF_INIT;
+			ac_buf_addf(&opts, "lowerdir=");
+			for (const char *const *l = o->lowers; *l; l++)
+				ac_buf_addf(&opts, "%s%s", l == o->lowers ? "" : ":", *l);
+			_cleanup_free_ char *wd = o->workdir ? xstrdup(o->workdir) : xasprintf("%s/work", c->pod.dir);
+			ac_buf_addf(&opts, ",upperdir=%s,workdir=%s", o->upper, wd);
+			int r = mount("overlay", root, "overlay", MS_NODEV, opts.buf);
+			int e = errno;
+			ac_buf_release(&opts);
+			if (r == 0)
+				return 0;
+			if (o->debug) {
+				_cleanup_free_ char *m = xasprintf("overlayfs: %s; copying the layers", strerror(e));
+				o->debug(m);
+			}
+		}
+		/* A merged copy; acr_run writes its changes back to upper. */
+		size_t n = 0;
+		while (o->lowers[n])
+			n++;
+		while (n-- > 0)
+			if (acr_copy_over(o->lowers[n], root, err) < 0)
+				return -1;
+		if (acr_copy_over(o->upper, root, err) < 0)
+			return -1;
+		int f = openat(c->pod.dirfd, "copied", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (f >= 0)
+			close(f);
+		if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return ac_error_errno(err, "bind %s", root);
+		return 0;
+	}
 	if (!o->no_overlay) {
 		_cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", o->rootfs,
 						      c->pod.dir, c->pod.dir);
@@ -570,6 +634,14 @@ static int take_mounts(struct ctx *c, ac_error **err)
 				return ac_error_errno(err, "volume %s: read-only", v->name);
 		}
 	}
+	if (c->o->upper && c->resolv) {
+		c->resolv_fd = open_tree(AT_FDCWD, "/etc/resolv.conf", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+		if (c->resolv_fd >= 0 && mount_setattr(c->resolv_fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+			close(c->resolv_fd);
+			c->resolv_fd = -1;
+		}
+	}
 	if (isatty(0)) {
 		char tty[256];
 		if (ttyname_r(0, tty, sizeof(tty)) == 0)
@@ -583,7 +655,7 @@ static int take_mounts(struct ctx *c, ac_error **err)
 static int prepare_volumes(struct ctx *c, ac_error **err)
 {
 	const struct acr_run_opts *o = c->o;
-	json_t *mps = json_object_get(c->app, "mountPoints"), *mp;
+	json_t *mps = o->build_step ? NULL : json_object_get(c->app, "mountPoints"), *mp;
 	size_t i;
 	c->vols = xcalloc(json_array_size(mps) + 1, sizeof(*c->vols));
 	json_array_foreach(mps, i, mp) {
@@ -626,6 +698,82 @@ static int prepare_volumes(struct ctx *c, ac_error **err)
 	return 0;
 }
 
+/* What a run on an upper tree makes for itself and must not leave there:
+ * mount points, and /etc files written when the image had none. */
+static const char *const scaffold_dirs[] = { "proc", "sys", "dev", "tmp", "etc" };
+static const char *const scaffold_files[] = { "etc/resolv.conf", "etc/hosts" };
+
+struct scaffold {
+	int dir_absent[ARRAY_SIZE(scaffold_dirs)];
+	int file_absent[ARRAY_SIZE(scaffold_files)];
+};
+
+static int absent_in(const char *root, const char *rel)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", root, rel);
+	struct stat st;
+	return lstat(p, &st) < 0 && errno == ENOENT;
+}
+
+static void scaffold_note(const struct acr_run_opts *o, struct scaffold *sc)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(scaffold_dirs); i++)
+		sc->dir_absent[i] = absent_in(o->upper, scaffold_dirs[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(scaffold_files); i++) {
+		int absent = absent_in(o->upper, scaffold_files[i]);
+		for (const char *const *l = o->lowers; absent && l && *l; l++)
+			absent = absent_in(*l, scaffold_files[i]);
+		sc->file_absent[i] = absent;
+	}
+}
+
+/* After a run on an upper tree: the merged copy's changes written back,
+ * overlayfs whiteouts dropped, our own files and mount points removed. */
+static int finish_upper(struct ctx *c, const struct scaffold *sc, ac_error **err)
+{
+	const struct acr_run_opts *o = c->o;
+	int rc = 0;
+	ac_error *e = NULL;
+	if (faccessat(c->pod.dirfd, "copied", F_OK, 0) == 0) {
+		_cleanup_free_ char *merged = xasprintf("%s/rootfs", c->pod.dir);
+		rc = acr_write_back(merged, o->upper, o->lowers, &e);
+		ac_rm_rf(merged, NULL);
+	} else if (o->lowers && o->lowers[0]) {
+		size_t n = 0;
+		rc = acr_drop_whiteouts(o->upper, &n, &e);
+		if (n && o->warn) {
+			_cleanup_free_ char *m = xasprintf("%zu file(s) of the dependencies removed by the command "
+							   "cannot be removed from the image",
+							   n);
+			o->warn(m);
+		}
+	}
+	_cleanup_close_ int ufd = open(o->upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Never through a symlink the command may have made. */
+	_cleanup_close_ int etc = ufd < 0 ? -1 : openat(ufd, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *hosts = hosts_text(c->hostname);
+	const char *ours[ARRAY_SIZE(scaffold_files)] = { c->resolv, hosts };
+	for (size_t i = 0; etc >= 0 && i < ARRAY_SIZE(scaffold_files); i++) {
+		_cleanup_free_ char *text = NULL;
+		_cleanup_close_ int f = sc->file_absent[i] ? openat(etc, scaffold_files[i] + 4,
+								    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+							  : -1;
+		/* What the command wrote there itself stays. */
+		if (f >= 0 && ac_read_fd(f, 1 << 20, &text, NULL, NULL) == 0 && ours[i] && strcmp(text, ours[i]) == 0)
+			unlinkat(etc, scaffold_files[i] + 4, 0);
+	}
+	for (size_t i = 0; ufd >= 0 && i < ARRAY_SIZE(scaffold_dirs); i++)
+		if (sc->dir_absent[i])
+			unlinkat(ufd, scaffold_dirs[i], AT_REMOVEDIR); /* only when empty */
+	if (rc < 0) {
+		if (err)
+			*err = e;
+		else
+			ac_error_free(&e);
+	}
+	return rc;
+}
+
 static void ctx_release(struct ctx *c)
 {
 	for (size_t i = 0; i < c->n_vols; i++) {
@@ -636,6 +784,8 @@ static void ctx_release(struct ctx *c)
 	}
 	if (c->console_fd >= 0)
 		close(c->console_fd);
+	if (c->resolv_fd >= 0)
+		close(c->resolv_fd);
 	free(c->vols);
 	ac_strv_free(c->argv);
 	free(c->resolv);
@@ -676,23 +826,29 @@ static char **build_argv(const struct acr_run_opts *o, json_t *app, ac_error **e
 int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 {
 	struct ctx c = { 0 };
+	struct scaffold sc;
 	c.o = o;
-	c.console_fd = -1;
+	c.console_fd = c.resolv_fd = -1;
 	c.pod.dirfd = c.pod.lockfd = -1;
 	c.app = json_object_get(o->manifest, "app");
 	if (fail_status)
 		*fail_status = 125;
 	const char *name = json_string_value(json_object_get(o->manifest, "name"));
 	_cleanup_free_ char *ignored = NULL;
-	if (acr_isolators_check(o->manifest, o->net, &ignored, err) < 0)
+	/* A build step runs with the defaults, not the image's isolators. */
+	json_t *none = json_object();
+	json_t *iso = o->build_step ? none : o->manifest;
+	int irc = acr_isolators_check(iso, o->net, &ignored, err);
+	if (irc == 0)
+		irc = acr_caps_from_isolators(iso, &c.caps, err);
+	c.nnp = acr_no_new_privs(iso);
+	json_decref(none);
+	if (irc < 0)
 		return -1;
 	if (ignored && o->warn) {
 		_cleanup_free_ char *m = xasprintf("isolators not enforced: %s", ignored);
 		o->warn(m);
 	}
-	if (acr_caps_from_isolators(o->manifest, &c.caps, err) < 0)
-		return -1;
-	c.nnp = acr_no_new_privs(o->manifest);
 	c.argv = build_argv(o, c.app, err);
 	if (!c.argv)
 		return -1;
@@ -716,6 +872,8 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 	}
 	if (take_mounts(&c, err) < 0)
 		goto out;
+	if (o->upper)
+		scaffold_note(o, &sc);
 	if (o->debug) {
 		_cleanup_free_ char *m = xasprintf("pod %s", c.pod.uuid);
 		o->debug(m);
@@ -761,6 +919,10 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 	int status = wait_loop(setup, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	acr_pod_finish(&c.pod, status);
+	if (o->upper && finish_upper(&c, &sc, msg.len ? NULL : err) < 0 && !msg.len) {
+		ac_buf_release(&msg);
+		goto out;
+	}
 	if (msg.len) {
 		if (fail_status)
 			*fail_status = (unsigned char)msg.buf[0];
@@ -770,6 +932,8 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 	}
 	ac_buf_release(&msg);
 out:
+	if (o->remove_pod && c.pod.dir)
+		ac_rm_rf(c.pod.dir, NULL);
 	ctx_release(&c);
 	return rc;
 }

@@ -43,8 +43,33 @@ int acr_store_resolve(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_
 /* The stored manifest (new reference). */
 json_t *acr_store_manifest(struct acr_store *s, const char *id, ac_error **err);
 /* Renders the image (cached): *rootfs is the malloc'ed path of its tree.
- * Images with dependencies are refused for now. */
+ * Dependencies are resolved as acr_deps_resolve does with default options
+ * (the store, then discovery over HTTPS) and flattened into the tree. */
 int acr_store_render(struct acr_store *s, const char *id, char **rootfs, ac_error **err);
+
+/* ---- dependencies ---- */
+struct ac_fetch_opts;
+struct acr_deps_opts {
+	const struct ac_fetch_opts *fetch; /* discovery for what the stores lack */
+	int no_fetch;                      /* the stores only */
+	struct acr_store *also;            /* searched after the store (read-only); found images are copied */
+	acr_verify_fn verify;              /* checks a fetched image before it is stored (optional) */
+	void *varg;
+	void (*debug)(const char *msg);
+};
+/* Finds the dependencies of manifest, in the spec's order: by imageID or by
+ * name and labels in the store (then o->also), else fetched by name and
+ * stored; name, labels, imageID and size (the archive's bytes, enforced
+ * while downloading) checked; their own dependencies resolved the same way
+ * and cycles refused.  *ids receives the direct dependencies' image IDs
+ * (NULL-terminated, ac_strv_free). */
+int acr_deps_resolve(struct acr_store *s, json_t *manifest, const struct acr_deps_opts *o, char ***ids,
+		     ac_error **err);
+/* acr_store_render with the dependencies resolved by o (NULL: defaults):
+ * each image's tree is its dependencies' trees in order, its own rootfs on
+ * top, filtered by its pathWhitelist. */
+int acr_store_render_deps(struct acr_store *s, const char *id, const struct acr_deps_opts *o, char **rootfs,
+			  ac_error **err);
 /* Sorted list of stored image IDs (NULL-terminated, ac_strv_free). */
 char **acr_store_images(struct acr_store *s, ac_error **err);
 /* Removes an image (refused while a running pod uses it). */
@@ -108,6 +133,17 @@ struct acr_run_opts {
 	struct acr_store *store;
 	const char *image_id;
 	const char *rootfs;       /* rendered tree (read-only lower layer) */
+	/* Instead of rootfs: a tree the app changes in place (acbuild run),
+	 * with read-only layers stacked under it (top-most first) through
+	 * overlayfs, whose work directory must be on upper's filesystem; else
+	 * a merged copy whose changes are written back to upper.  The mount
+	 * points, /etc/resolv.conf and /etc/hosts made for the run are removed
+	 * from upper afterwards. */
+	const char *upper;
+	const char *const *lowers;
+	const char *workdir;
+	int build_step;           /* ignore the image's isolators, mount points and user */
+	int remove_pod;           /* remove the pod's directory after the run */
 	json_t *manifest;         /* the image manifest */
 	char **exec_override;     /* --exec plus -- ARGS, or NULL */
 	char **extra_args;        /* -- ARGS appended to the image's exec */

@@ -2,14 +2,16 @@
  * Everything is built under tmp/ and renamed into place, so a killed
  * command leaves only tmp/ leftovers, which gc removes under the exclusive
  * store lock (importers hold it shared). */
-#include "runner.h"
+#include "runner-internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include "ac/aci.h"
+#include "ac/buf.h"
 #include "ac/extract.h"
+#include "ac/fetch.h"
 #include "ac/fs.h"
 #include "ac/manifest.h"
 
@@ -170,6 +172,18 @@ static int render_into(int fd, const char *name, json_t *manifest, const char *d
 	return rc;
 }
 
+static int image_id_of(int fd, const char *name, char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
+{
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return ac_error_errno(err, "seek");
+	ac_aci_reader *r = ac_aci_reader_open(fd, name, err);
+	if (!r)
+		return -1;
+	int rc = ac_aci_reader_finish(r, id, err);
+	ac_aci_reader_free(r);
+	return rc;
+}
+
 static json_t *read_manifest_fd(int fd, const char *name, ac_error **err)
 {
 	_cleanup_free_ char *json = NULL;
@@ -260,7 +274,9 @@ int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify
 		goto out;
 	}
 	rdir = xasprintf("%s/rendered", work);
-	if (render_into(fd, path, m, rdir, id, err) < 0)
+	/* An image with dependencies is rendered with them, on first use. */
+	if (json_array_size(json_object_get(m, "dependencies")) ? image_id_of(fd, path, id, err) < 0
+								: render_into(fd, path, m, rdir, id, err) < 0)
 		goto out;
 	aci = xasprintf("%s/image.aci", work);
 	mtext = ac_manifest_serialize(m, 0, err);
@@ -365,49 +381,365 @@ json_t *acr_store_manifest(struct acr_store *s, const char *id, ac_error **err)
 	return ac_manifest_parse(text, len, err);
 }
 
-int acr_store_render(struct acr_store *s, const char *id, char **rootfs, ac_error **err)
+/* ---- dependencies ---- */
+
+#define MAX_DEP_DEPTH 32
+
+struct dep_node {
+	char id[AC_IMAGE_ID_LEN + 1];
+	struct dep_node **deps;
+	size_t n;
+};
+
+static void dep_free(struct dep_node *d)
 {
-	json_t *m = acr_store_manifest(s, id, err);
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		dep_free(d->deps[i]);
+	free(d->deps);
+	free(d);
+}
+
+struct resolver {
+	struct acr_store *s;
+	const struct acr_deps_opts *o;
+	const char *ids[MAX_DEP_DEPTH + 1];   /* the chain being resolved */
+	const char *names[MAX_DEP_DEPTH + 1];
+	size_t depth;
+};
+
+static void rdebug(const struct resolver *r, const char *fmt, ...) AC_PRINTF(2, 3);
+static void rdebug(const struct resolver *r, const char *fmt, ...)
+{
+	if (!r->o->debug)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	if (m)
+		r->o->debug(m);
+}
+
+static long long mtime_of(struct acr_store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("images/%s", id);
+	struct stat st;
+	return fstatat(s->dirfd, p, &st, 0) == 0 ? (long long)st.st_mtime : 0;
+}
+
+/* An image of the store matching the request: by ID when one is given,
+ * else by name and labels (the newest of several).  1 when found. */
+static int find_in_store(struct acr_store *s, const char *want_id, const struct ac_app *req,
+			 char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
+{
+	if (want_id) {
+		ac_error *e = NULL;
+		if (acr_store_resolve(s, want_id, id, &e) < 0) {
+			int missing = e->code == ENOENT;
+			if (missing)
+				ac_error_free(&e);
+			else if (err)
+				*err = e;
+			else
+				ac_error_free(&e);
+			return missing ? 0 : -1;
+		}
+		return 1;
+	}
+	_cleanup_strv_ char **all = acr_store_images(s, err);
+	if (!all)
+		return -1;
+	long long best = -1;
+	for (char **p = all; *p; p++) {
+		json_t *m = acr_store_manifest(s, *p, NULL);
+		int ok = m && ac_fetch_check_manifest(m, req, NULL) == 0;
+		json_decref(m);
+		long long t = ok ? mtime_of(s, *p) : -1;
+		if (ok && t > best) {
+			best = t;
+			memcpy(id, *p, AC_IMAGE_ID_LEN + 1);
+		}
+	}
+	return best >= 0;
+}
+
+/* Discovery and download into the store; the size limit holds while
+ * downloading. */
+static int fetch_dep(struct resolver *r, const char *name, json_t *labels, uint64_t size,
+		     char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
+{
+	struct acr_store *s = r->s;
+	ac_buf app = AC_BUF_INIT;
+	ac_buf_addf(&app, "%s", name);
+	json_t *l;
+	size_t i;
+	json_array_foreach(labels, i, l) {
+		const char *k = json_string_value(json_object_get(l, "name"));
+		const char *v = json_string_value(json_object_get(l, "value"));
+		if (!k || !v || strchr(v, ',') || strchr(v, '=')) {
+			ac_buf_release(&app);
+			return ac_error_set(err, EINVAL, "label %s=%s cannot be used for discovery", k ? k : "",
+					    v ? v : "");
+		}
+		ac_buf_addf(&app, ",%s=%s", k, v);
+	}
+	struct ac_fetch_opts fo = { 0 };
+	if (r->o->fetch)
+		fo = *r->o->fetch;
+	if (size)
+		fo.max_size = size;
+	_cleanup_free_ char *dir = xasprintf("%s/tmp/fetch-XXXXXX", s->dir);
+	if (!mkdtemp(dir)) {
+		ac_buf_release(&app);
+		return ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+	}
+	rdebug(r, "fetching dependency %s", app.buf);
+	struct ac_fetched f;
+	int rc = -1;
+	if (ac_fetch_by_name(app.buf, dir, &fo, &f, err) < 0) {
+		ac_error_wrap(err, "dependency %s", app.buf);
+	} else {
+		struct stat st;
+		if (stat(f.aci_path, &st) < 0)
+			ac_error_errno(err, "%s", f.aci_path);
+		else if (size && (uint64_t)st.st_size != size)
+			ac_error_set(err, EBADMSG, "dependency %s has incorrect size: expected %llu bytes, got %lld", name,
+				     (unsigned long long)size, (long long)st.st_size);
+		else
+			rc = acr_store_import(s, f.aci_path, r->o->verify, r->o->varg, id, err);
+		ac_fetched_free(&f);
+	}
+	ac_rm_rf(dir, NULL);
+	ac_buf_release(&app);
+	return rc;
+}
+
+static struct dep_node *resolve_node(struct resolver *r, const char *id, json_t *manifest, ac_error **err);
+
+static struct dep_node *resolve_dep(struct resolver *r, json_t *dep, ac_error **err)
+{
+	const char *name = json_string_value(json_object_get(dep, "imageName"));
+	const char *want_id = json_string_value(json_object_get(dep, "imageID"));
+	json_t *labels = json_object_get(dep, "labels"), *l, *jsize = json_object_get(dep, "size");
+	size_t i;
+	if (!name || !*name) {
+		ac_error_set(err, EINVAL, "a dependency without imageName");
+		return NULL;
+	}
+	if (jsize && (!json_is_integer(jsize) || json_integer_value(jsize) < 0)) {
+		ac_error_set(err, EINVAL, "dependency %s: bad size", name);
+		return NULL;
+	}
+	uint64_t size = (uint64_t)json_integer_value(jsize);
+	struct ac_app req = { xstrdup(name), NULL, 0 };
+	json_array_foreach(labels, i, l) {
+		const char *k = json_string_value(json_object_get(l, "name"));
+		const char *v = json_string_value(json_object_get(l, "value"));
+		if (k && v)
+			ac_app_set_label(&req, k, v);
+	}
+	char id[AC_IMAGE_ID_LEN + 1];
+	struct dep_node *node = NULL;
+	json_t *m = NULL;
+	int found = find_in_store(r->s, want_id, &req, id, err);
+	if (found == 0 && r->o->also) {
+		char other[AC_IMAGE_ID_LEN + 1];
+		found = find_in_store(r->o->also, want_id, &req, other, err);
+		if (found == 1) {
+			rdebug(r, "dependency %s: %s from %s", name, other, r->o->also->dir);
+			_cleanup_free_ char *p = xasprintf("%s/images/%s/image.aci", r->o->also->dir, other);
+			if (acr_store_import(r->s, p, NULL, NULL, id, err) < 0)
+				found = -1;
+		}
+	}
+	if (found == 0 && !r->o->no_fetch)
+		found = fetch_dep(r, name, labels, size, id, err) < 0 ? -1 : 1;
+	if (found == 0)
+		ac_error_set(err, ENOENT, "dependency %s%s%s is not in the store", name, want_id ? " " : "",
+			     want_id ? want_id : "");
+	if (found <= 0)
+		goto fail;
+	rdebug(r, "dependency %s: %s", name, id);
+	if (want_id && strncmp(id, want_id, strlen(want_id)) != 0) {
+		ac_error_set(err, EBADMSG, "dependency %s doesn't match hash %s (got %s)", name, want_id, id);
+		goto fail;
+	}
+	long long have = acr_store_image_size(r->s, id);
+	if (size && have != (long long)size) {
+		ac_error_set(err, EBADMSG, "dependency %s has incorrect size: expected %llu bytes, got %lld", name,
+			     (unsigned long long)size, have);
+		goto fail;
+	}
+	m = acr_store_manifest(r->s, id, err);
+	if (!m)
+		goto fail;
+	if (ac_fetch_check_manifest(m, &req, err) < 0) {
+		ac_error_wrap(err, "dependency %s (%s)", name, id);
+		goto fail;
+	}
+	node = resolve_node(r, id, m, err);
+fail:
+	json_decref(m);
+	ac_app_free(&req);
+	return node;
+}
+
+static struct dep_node *resolve_node(struct resolver *r, const char *id, json_t *manifest, ac_error **err)
+{
+	const char *name = json_string_value(json_object_get(manifest, "name"));
+	for (size_t i = 0; i < r->depth; i++) {
+		if (!id || !r->ids[i] || strcmp(r->ids[i], id))
+			continue;
+		ac_buf chain = AC_BUF_INIT;
+		for (size_t k = i; k < r->depth; k++)
+			ac_buf_addf(&chain, "%s -> ", r->names[k]);
+		ac_buf_addf(&chain, "%s", name);
+		ac_error_set(err, ELOOP, "dependency cycle: %s", chain.buf);
+		ac_buf_release(&chain);
+		return NULL;
+	}
+	if (r->depth >= MAX_DEP_DEPTH) {
+		ac_error_set(err, ELOOP, "dependencies nested deeper than %d images", MAX_DEP_DEPTH);
+		return NULL;
+	}
+	struct dep_node *node = xcalloc(1, sizeof(*node));
+	if (id)
+		memcpy(node->id, id, AC_IMAGE_ID_LEN + 1);
+	r->ids[r->depth] = id;
+	r->names[r->depth] = name;
+	r->depth++;
+	json_t *deps = json_object_get(manifest, "dependencies"), *d;
+	size_t i;
+	node->deps = xcalloc(json_array_size(deps) + 1, sizeof(*node->deps));
+	json_array_foreach(deps, i, d) {
+		struct dep_node *c = resolve_dep(r, d, err);
+		if (!c) {
+			dep_free(node);
+			node = NULL;
+			break;
+		}
+		node->deps[node->n++] = c;
+	}
+	r->depth--;
+	return node;
+}
+
+static const struct acr_deps_opts default_deps_opts;
+
+int acr_deps_resolve(struct acr_store *s, json_t *manifest, const struct acr_deps_opts *o, char ***ids,
+		     ac_error **err)
+{
+	struct resolver r = { .s = s, .o = o ? o : &default_deps_opts };
+	struct dep_node *root = resolve_node(&r, NULL, manifest, err);
+	if (!root)
+		return ac_error_wrap(err, "dependencies of %s",
+				     json_string_value(json_object_get(manifest, "name")));
+	*ids = xcalloc(root->n + 1, sizeof(char *));
+	for (size_t i = 0; i < root->n; i++)
+		(*ids)[i] = xstrdup(root->deps[i]->id);
+	dep_free(root);
+	return 0;
+}
+
+/* ---- rendering ---- */
+
+static int rendered_present(struct acr_store *s, const char *id)
+{
+	_cleanup_free_ char *p = xasprintf("images/%s/rendered", id);
+	return faccessat(s->dirfd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The image's own rootfs, then its dependencies' trees under it in reverse
+ * order, all through its whitelist; built in tmp/, renamed into place.
+ * The store lock is held. */
+static int render_node(struct acr_store *s, const struct dep_node *n, ac_error **err)
+{
+	if (rendered_present(s, n->id))
+		return 0;
+	for (size_t i = 0; i < n->n; i++)
+		if (render_node(s, n->deps[i], err) < 0)
+			return -1;
+	json_t *m = acr_store_manifest(s, n->id, err);
 	if (!m)
 		return -1;
-	json_t *deps = json_object_get(m, "dependencies");
-	if (json_array_size(deps)) {
-		json_decref(m);
-		return ac_error_set(err, ENOTSUP,
-				    "image %s has dependencies, which acrun cannot render yet", id);
+	_cleanup_free_ char *r = xasprintf("%s/images/%s/rendered", s->dir, n->id);
+	_cleanup_free_ char *work = xasprintf("%s/tmp/render-XXXXXX", s->dir);
+	_cleanup_free_ char *aci = xasprintf("%s/images/%s/image.aci", s->dir, n->id);
+	_cleanup_free_ char *wroot = NULL;
+	_cleanup_close_ int fd = open(aci, O_RDONLY | O_CLOEXEC);
+	char got[AC_IMAGE_ID_LEN + 1];
+	int rc = -1, made = 0;
+	struct whitelist w = { json_object_get(m, "pathWhitelist") };
+	if (fd < 0) {
+		ac_error_errno(err, "%s", aci);
+		goto out;
 	}
-	_cleanup_free_ char *r = xasprintf("%s/images/%s/rendered", s->dir, id);
-	int rc = 0;
-	if (access(r, F_OK) < 0) {
-		/* Removed by "image gc": render again from the stored archive. */
-		if (acr_store_lock(s, 0, err) < 0) {
+	if (!mkdtemp(work)) {
+		ac_error_errno(err, "mkdtemp");
+		goto out;
+	}
+	made = 1;
+	if (render_into(fd, aci, m, work, got, err) < 0)
+		goto out;
+	if (strcmp(got, n->id) != 0) {
+		ac_error_set(err, EBADMSG, "%s: stored image does not match its ID", aci);
+		goto out;
+	}
+	wroot = xasprintf("%s/rootfs", work);
+	for (size_t i = n->n; i-- > 0;) {
+		_cleanup_free_ char *dep = xasprintf("%s/images/%s/rendered/rootfs", s->dir, n->deps[i]->id);
+		if (acr_merge_under(dep, wroot, json_array_size(w.list) ? whitelist_filter : NULL, &w, err) < 0)
+			goto out;
+	}
+	if (chmod(work, 0755) < 0 || (rename(work, r) < 0 && errno != EEXIST && errno != ENOTEMPTY)) {
+		ac_error_errno(err, "%s", r);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (made)
+		ac_rm_rf(work, NULL);
+	json_decref(m);
+	return rc;
+}
+
+int acr_store_render_deps(struct acr_store *s, const char *id, const struct acr_deps_opts *o, char **rootfs,
+			  ac_error **err)
+{
+	if (!rendered_present(s, id)) {
+		json_t *m = acr_store_manifest(s, id, err);
+		if (!m)
+			return -1;
+		/* Dependencies are found (and fetched) before the lock is taken:
+		 * storing takes it too. */
+		struct resolver r = { .s = s, .o = o ? o : &default_deps_opts };
+		struct dep_node *root = resolve_node(&r, id, m, err);
+		if (!root) {
+			ac_error_wrap(err, "dependencies of %s", json_string_value(json_object_get(m, "name")));
 			json_decref(m);
 			return -1;
 		}
-		_cleanup_free_ char *work = xasprintf("%s/tmp/render-XXXXXX", s->dir);
-		_cleanup_free_ char *aci = xasprintf("%s/images/%s/image.aci", s->dir, id);
-		_cleanup_close_ int fd = open(aci, O_RDONLY | O_CLOEXEC);
-		char got[AC_IMAGE_ID_LEN + 1];
-		rc = -1;
-		if (fd < 0)
-			ac_error_errno(err, "%s", aci);
-		else if (!mkdtemp(work))
-			ac_error_errno(err, "mkdtemp");
-		else if (render_into(fd, aci, m, work, got, err) == 0) {
-			if (strcmp(got, id) != 0)
-				ac_error_set(err, EBADMSG, "%s: stored image does not match its ID", aci);
-			else if (chmod(work, 0755) < 0 || (rename(work, r) < 0 && errno != EEXIST && errno != ENOTEMPTY))
-				ac_error_errno(err, "%s", r);
-			else
-				rc = 0;
+		json_decref(m);
+		int rc = acr_store_lock(s, 0, err);
+		if (rc == 0) {
+			rc = render_node(s, root, err);
+			acr_store_unlock(s);
 		}
-		ac_rm_rf(work, NULL);
-		acr_store_unlock(s);
+		dep_free(root);
+		if (rc < 0)
+			return -1;
 	}
-	json_decref(m);
-	if (rc == 0)
-		*rootfs = xasprintf("%s/rootfs", r);
-	return rc;
+	*rootfs = xasprintf("%s/images/%s/rendered/rootfs", s->dir, id);
+	return 0;
+}
+
+int acr_store_render(struct acr_store *s, const char *id, char **rootfs, ac_error **err)
+{
+	return acr_store_render_deps(s, id, NULL, rootfs, err);
 }
 
 long long acr_store_image_size(struct acr_store *s, const char *id)
