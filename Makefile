@@ -51,7 +51,25 @@ tool_name = $(if $(filter runner,$(1)),acrun,$(1))
 TOOLS := $(foreach d,$(TOOL_DIRS),$(if $(wildcard $(d)/main.c),$(BUILD)/bin/$(call tool_name,$(d))))
 BINLINKS := $(patsubst $(BUILD)/bin/%,bin/%,$(TOOLS))
 
-all: $(BUILD)/tests/unit/run $(BINLINKS)
+# Man pages and completions come from the tools themselves ("TOOL __doc
+# man|bash|zsh"), from the tables their --help prints.
+DOC_TOOLS := $(filter $(notdir $(TOOLS)),$(foreach d,$(TOOL_DIRS),$(if $(shell grep -ls __doc $(d)/*.c 2>/dev/null),$(call tool_name,$(d)))))
+MANPAGES := $(patsubst %,$(BUILD)/man/%.1,$(DOC_TOOLS))
+BASHCOMP := $(patsubst %,$(BUILD)/completion/bash/%,$(DOC_TOOLS))
+ZSHCOMP := $(patsubst %,$(BUILD)/completion/zsh/_%,$(DOC_TOOLS))
+DOCS := $(MANPAGES) $(BASHCOMP) $(ZSHCOMP)
+
+all: $(BUILD)/tests/unit/run $(BINLINKS) $(DOCS)
+
+$(BUILD)/man/%.1: $(BUILD)/bin/%
+	@mkdir -p $(dir $@)
+	@echo '  DOC $@'; $< __doc man > $@.tmp && mv $@.tmp $@
+$(BUILD)/completion/bash/%: $(BUILD)/bin/%
+	@mkdir -p $(dir $@)
+	@$< __doc bash > $@.tmp && mv $@.tmp $@
+$(BUILD)/completion/zsh/_%: $(BUILD)/bin/%
+	@mkdir -p $(dir $@)
+	@$< __doc zsh > $@.tmp && mv $@.tmp $@
 
 # Quiet by default; "make V=1" shows the commands.
 ifndef V
@@ -156,12 +174,22 @@ demo: all
 bench: all
 	bench/run.sh
 
-install: $(TOOLS)
-	install -d $(DESTDIR)$(BINDIR)
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+
+install: $(TOOLS) $(DOCS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(BASHCOMP),install -m 0644 $(BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/)
+	$(if $(ZSHCOMP),install -m 0644 $(ZSHCOMP) $(DESTDIR)$(ZSHCOMPDIR)/)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(BASHCOMP)))
+	rm -f $(addprefix $(DESTDIR)$(ZSHCOMPDIR)/,$(notdir $(ZSHCOMP)))
 
 clean:
 	rm -rf build bin

@@ -37,5 +37,8 @@ int actool_write_opts(const char *name, int no_compression, const char *compress
 void actool_print_global_usage(void);
 void actool_print_command_usage(const struct actool_cmd *c);
 const struct actool_cmd *actool_find_command(const char *name);
+/* Man page or completion script on stdout ("man", "bash", "zsh"). */
+int actool_doc(const char *what);
+const struct ac_opt *actool_global_opts(void);
 
 #endif

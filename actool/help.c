@@ -3,12 +3,12 @@
  * byte for byte. */
 #include "actool.h"
 
+#include "ac/doc.h"
+
 static const struct actool_cmd *const commands[] = {
 	&cmd_build, &cmd_cat_manifest, &cmd_discover, &cmd_extract, &cmd_help, &cmd_image_id,
 	&cmd_patch_manifest, &cmd_sign, &cmd_validate, &cmd_verify, &cmd_version,
 };
-
-const struct ac_opt *actool_global_opts(void);
 
 const struct actool_cmd *actool_find_command(const char *name)
 {
@@ -143,3 +143,87 @@ const struct actool_cmd cmd_version = {
 	.description = "Print the version and exit",
 	.run = run_version,
 };
+
+/* ---- man page and completions (hidden: "actool __doc man|bash|zsh") ---- */
+
+static struct ac_doc_opt *doc_opts(const struct ac_opt *o, size_t *n)
+{
+	size_t k = 0;
+	for (const struct ac_opt *p = o; p && p->name; p++)
+		k++;
+	struct ac_doc_opt *d = xcalloc(k + 1, sizeof(*d));
+	for (size_t i = 0; i < k; i++) {
+		d[i].name = o[i].name;
+		d[i].arg = o[i].type == AC_OPT_BOOL ? NULL : o[i].type == AC_OPT_INT ? "N" : "VALUE";
+		d[i].help = o[i].help;
+		d[i].def = o[i].type == AC_OPT_BOOL ? NULL : o[i].defval;
+	}
+	*n = k;
+	return d;
+}
+
+static const char *const man_sections[] = {
+	"EXIT STATUS",
+	"0 when every file is valid or the command succeeded; 1 when a file is invalid or the command "
+	"failed (one line on standard error says why); 2 for usage errors (unknown command or flag).",
+	"ENVIRONMENT",
+	"SOURCE_DATE_EPOCH\n"
+	"  build and patch-manifest clamp every stored modification time to it.\n"
+	"\n"
+	"SSL_CERT_FILE\n"
+	"  a CA bundle for discover (for servers with a private CA).\n"
+	"\n"
+	"AC_DISCOVERY_PORT\n"
+	"  the port discovery connects to when --port is not given.\n"
+	"\n"
+	"GNUPGHOME\n"
+	"  the keyring sign uses.",
+	"EXAMPLES",
+	"  actool build --owner-root layout/ app.aci\n"
+	"  actool validate app.aci\n"
+	"  actool cat-manifest --pretty-print app.aci\n"
+	"  actool patch-manifest --exec=\"/app --debug\" app.aci app-debug.aci\n"
+	"  actool sign app.aci && actool verify --trust-dir=/etc/acrun app.aci\n"
+	"  actool discover example.com/app:1.0",
+	"SEE ALSO",
+	"acbuild(1), acrun(1), docker2aci(1); the App Container specification, v0.8.11.",
+	NULL, NULL,
+};
+
+int actool_doc(const char *what)
+{
+	const struct ac_opt *g = actool_global_opts();
+	size_t ng, n = ARRAY_SIZE(commands);
+	struct ac_doc_opt *gd = doc_opts(g, &ng);
+	struct ac_doc_cmd *cmds = xcalloc(n, sizeof(*cmds));
+	for (size_t i = 0; i < n; i++) {
+		cmds[i].path = commands[i]->name;
+		cmds[i].usage = commands[i]->usage;
+		cmds[i].summary = commands[i]->summary;
+		cmds[i].description = commands[i]->description;
+		cmds[i].opts = doc_opts(commands[i]->opts, &cmds[i].nopts);
+	}
+	struct ac_doc_tool t = {
+		.name = "actool",
+		.summary = "build, check, inspect, sign and discover App Container Images",
+		.synopsis = "[global options] COMMAND [command options] [arguments...]",
+		.description = "actool works on App Container Images (ACIs, appc spec v0.8.11): tar archives of a JSON "
+			       "manifest and a rootfs/ directory. Its commands, flags, output and exit codes are those "
+			       "of actool v0.8.11; extract, image-id, sign and verify are new. Flags may be written "
+			       "-flag, --flag, -flag=value, --flag value or -bool=false.",
+		.global = gd,
+		.nglobal = ng,
+		.cmds = cmds,
+		.ncmds = n,
+		.sections = man_sections,
+		.version = AC_SPEC_VERSION,
+	};
+	int r = ac_doc_write(stdout, &t, what);
+	for (size_t i = 0; i < n; i++)
+		free((void *)cmds[i].opts);
+	free(cmds);
+	free(gd);
+	if (r < 0)
+		actool_err("__doc: unknown output %s (man, bash or zsh)", what);
+	return r < 0 ? 2 : 0;
+}

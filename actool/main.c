@@ -52,7 +52,6 @@ static const struct ac_opt global_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-const struct ac_opt *actool_global_opts(void);
 const struct ac_opt *actool_global_opts(void)
 {
 	return global_opts;
@@ -96,6 +95,8 @@ int main(int argc, char **argv)
 		nargs = 1;
 	}
 
+	if (!strcmp(args[0], "__doc")) /* hidden: used by the build for man pages and completions */
+		return ac_cli_finish(actool_doc(nargs > 1 ? args[1] : "man"), "actool");
 	const struct actool_cmd *cmd = actool_find_command(args[0]);
 	if (!cmd) {
 		actool_err("actool: unknown subcommand: \"%s\"", args[0]);

@@ -2,6 +2,7 @@
  * line, output and exit statuses of docker2aci v0.17.2.  The conversion
  * itself is library code (ac/docker.h). */
 #include <ac/cli.h>
+#include <ac/doc.h>
 #include <ac/docker.h>
 #include <ac/fs.h>
 #include <ac/registry.h>
@@ -16,39 +17,93 @@ static const char *const usage_text =
 	"  or\n"
 	"    docker://[REGISTRYURL/]IMAGE_NAME[:TAG]\n";
 
-/* flag.PrintDefaults() of the original (plus our own flags). */
+static int nosquash, version, insecure_skip, insecure_http, jobs = 3, quiet, password_stdin;
+static const char *image = "", *compression = "gzip", *output_dir = ".", *authfile = "", *username = "",
+		  *platform = "";
+
+/* One table for parsing, --help, the man page and completions (sorted by
+ * name, as Go's flag package prints them). */
+static const struct ac_opt opts[] = {
+	{ "authfile", AC_OPT_STRING, &authfile, "docker config.json-style credentials file (default $HOME/.docker/config.json)", NULL },
+	{ "compression", AC_OPT_STRING, &compression, "Type of compression to use; allowed values: gzip, none, xz", "gzip" },
+	{ "debug", AC_OPT_BOOL, &flag_debug, "Enables debug messages", NULL },
+	{ "image", AC_OPT_STRING, &image, "When converting a local file, it selects a particular image to convert. Format: IMAGE_NAME[:TAG]", NULL },
+	{ "insecure-allow-http", AC_OPT_BOOL, &insecure_http, "Uses unencrypted connections when fetching images", NULL },
+	{ "insecure-skip-verify", AC_OPT_BOOL, &insecure_skip, "Don't verify certificates when fetching images", NULL },
+	{ "jobs", AC_OPT_INT, &jobs, "Parallel blob downloads", "3" },
+	{ "nosquash", AC_OPT_BOOL, &nosquash, "Don't squash layers and output every layer as ACI", NULL },
+	{ "output-dir", AC_OPT_STRING, &output_dir, "Directory to write the ACIs to", "." },
+	{ "password-stdin", AC_OPT_BOOL, &password_stdin, "Read the registry password from stdin (with -username)", NULL },
+	{ "platform", AC_OPT_STRING, &platform, "os/arch[/variant] to pick from a manifest list (default: this machine's)", NULL },
+	{ "quiet", AC_OPT_BOOL, &quiet, "No progress output", NULL },
+	{ "username", AC_OPT_STRING, &username, "Registry user name", NULL },
+	{ "version", AC_OPT_BOOL, &version, "Print version", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+/* flag.PrintDefaults() of the original. */
 static void usage(const char *prog)
 {
 	fprintf(stderr, "Usage of %s:\n%sFlags:\n", prog, usage_text);
-	fputs("  -compression string\n"
-	      "    \tType of compression to use; allowed values: gzip, none, xz (default \"gzip\")\n"
-	      "  -debug\n"
-	      "    \tEnables debug messages\n"
-	      "  -image string\n"
-	      "    \tWhen converting a local file, it selects a particular image to convert. Format: IMAGE_NAME[:TAG]\n"
-	      "  -insecure-allow-http\n"
-	      "    \tUses unencrypted connections when fetching images\n"
-	      "  -insecure-skip-verify\n"
-	      "    \tDon't verify certificates when fetching images\n"
-	      "  -authfile string\n"
-	      "    \tdocker config.json-style credentials file (default $HOME/.docker/config.json)\n"
-	      "  -jobs int\n"
-	      "    \tParallel blob downloads (default 3)\n"
-	      "  -nosquash\n"
-	      "    \tDon't squash layers and output every layer as ACI\n"
-	      "  -output-dir string\n"
-	      "    \tDirectory to write the ACIs to (default \".\")\n"
-	      "  -password-stdin\n"
-	      "    \tRead the registry password from stdin (with -username)\n"
-	      "  -platform string\n"
-	      "    \tos/arch[/variant] to pick from a manifest list (default: this machine's)\n"
-	      "  -quiet\n"
-	      "    \tNo progress output\n"
-	      "  -username string\n"
-	      "    \tRegistry user name\n"
-	      "  -version\n"
-	      "    \tPrint version\n",
-	      stderr);
+	for (const struct ac_opt *o = opts; o->name; o++) {
+		fprintf(stderr, "  -%s%s\n    \t%s", o->name,
+			o->type == AC_OPT_BOOL ? "" : o->type == AC_OPT_INT ? " int" : " string", o->help);
+		if (o->defval && *o->defval)
+			fprintf(stderr, o->type == AC_OPT_STRING ? " (default \"%s\")" : " (default %s)", o->defval);
+		fputc('\n', stderr);
+	}
+}
+
+static const char *const man_sections[] = {
+	"OUTPUT",
+	"The names of the generated ACIs are printed on standard output after \"Generated ACI(s):\", "
+	"preceded by the converted volumes and ports, as docker2aci v0.17.2 prints them. Files are "
+	"written under a temporary name and renamed, so an interrupted conversion leaves no partial image.",
+	"EXIT STATUS",
+	"0 on success; 1 when the conversion failed (\"Error: conversion error: ...\"); 2 for usage errors.",
+	"ENVIRONMENT",
+	"SSL_CERT_FILE\n  a CA bundle for registries with a private CA.\n\n"
+	"HOME\n  $HOME/.docker/config.json holds registry credentials (auths, credHelpers, credsStore).",
+	"EXAMPLES",
+	"  docker save busybox > busybox.tar && docker2aci busybox.tar\n"
+	"  docker2aci -image busybox:1.36 images.tar\n"
+	"  docker2aci docker://busybox:latest\n"
+	"  docker2aci --platform linux/arm64 docker://registry.example.com/app:1.0",
+	"SEE ALSO",
+	"actool(1), acbuild(1), acrun(1).",
+	NULL, NULL,
+};
+
+static int write_doc(const char *what)
+{
+	size_t n = 0;
+	while (opts[n].name)
+		n++;
+	struct ac_doc_opt *d = xcalloc(n + 1, sizeof(*d));
+	for (size_t i = 0; i < n; i++) {
+		d[i].name = opts[i].name;
+		d[i].arg = opts[i].type == AC_OPT_BOOL ? NULL : opts[i].type == AC_OPT_INT ? "N" : "VALUE";
+		d[i].help = opts[i].help;
+		d[i].def = opts[i].defval;
+	}
+	struct ac_doc_tool t = {
+		.name = "docker2aci",
+		.summary = "convert Docker and OCI images to App Container Images",
+		.synopsis = "[flags] {[-image=NAME[:TAG]] FILE | docker://[REGISTRY/]NAME[:TAG|@DIGEST]}",
+		.description = "docker2aci reads an image from a registry (Docker Registry HTTP API v2) or from a "
+			       "local archive (docker save of any Docker version, skopeo docker-archive, an OCI image "
+			       "layout as a directory or a tar), squashes its layers with Docker's whiteout rules and "
+			       "writes one App Container Image, with the manifest mapping and the file names of "
+			       "docker2aci v0.17.2. With -nosquash it writes one image per layer, chained by dependencies. "
+			       "Flags are Go-style: -flag, --flag, -flag=value.",
+		.global = d,
+		.nglobal = n,
+		.sections = man_sections,
+		.version = AC_DOCKER2ACI_VERSION,
+	};
+	int r = ac_doc_write(stdout, &t, what);
+	free(d);
+	return r < 0 ? 2 : ac_cli_finish(0, "docker2aci");
 }
 
 static void progress(void *arg, unsigned long long done, unsigned long long total, unsigned blobs_done,
@@ -128,26 +183,8 @@ static void print_summary(const struct ac_docker_result *res)
 
 int main(int argc, char **argv)
 {
-	int nosquash = 0, version = 0, insecure_skip = 0, insecure_http = 0, jobs = 3, quiet = 0, password_stdin = 0;
-	const char *image = "", *compression = "gzip", *output_dir = ".", *authfile = "", *username = "",
-		   *platform = "";
-	const struct ac_opt opts[] = {
-		{ "authfile", AC_OPT_STRING, &authfile, NULL, NULL },
-		{ "compression", AC_OPT_STRING, &compression, NULL, "gzip" },
-		{ "debug", AC_OPT_BOOL, &flag_debug, NULL, NULL },
-		{ "image", AC_OPT_STRING, &image, NULL, NULL },
-		{ "insecure-allow-http", AC_OPT_BOOL, &insecure_http, NULL, NULL },
-		{ "insecure-skip-verify", AC_OPT_BOOL, &insecure_skip, NULL, NULL },
-		{ "jobs", AC_OPT_INT, &jobs, NULL, "3" },
-		{ "nosquash", AC_OPT_BOOL, &nosquash, NULL, NULL },
-		{ "output-dir", AC_OPT_STRING, &output_dir, NULL, "." },
-		{ "password-stdin", AC_OPT_BOOL, &password_stdin, NULL, NULL },
-		{ "platform", AC_OPT_STRING, &platform, NULL, NULL },
-		{ "quiet", AC_OPT_BOOL, &quiet, NULL, NULL },
-		{ "username", AC_OPT_STRING, &username, NULL, NULL },
-		{ "version", AC_OPT_BOOL, &version, NULL, NULL },
-		{ NULL, 0, NULL, NULL, NULL },
-	};
+	if (argc == 3 && !strcmp(argv[1], "__doc")) /* hidden: man page and completions for the build */
+		return write_doc(argv[2]);
 	const char *prog = argv[0];
 	int optind = 1;
 	ac_error *err = NULL;
