@@ -146,7 +146,7 @@ lint: $(BUILD)/tests/unit/list.h
 # Debian packages needed to build and to run the tests.
 DEB_BUILD := build-essential pkg-config libarchive-dev zlib1g-dev liblzma-dev libbz2-dev \
              libjansson-dev libcurl4-openssl-dev libgpgme-dev libssl-dev libdeflate-dev
-DEB_TEST := perl xz-utils bzip2 gzip tar attr libarchive-tools python3 zstd nginx-light openssl gnupg gpg-agent busybox-static docker-registry skopeo apache2-utils
+DEB_TEST := perl xz-utils bzip2 gzip tar attr libarchive-tools python3 zstd nginx-light openssl gnupg gpg-agent busybox-static docker-registry skopeo apache2-utils groff-base
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST); \

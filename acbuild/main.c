@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include "ac/cli.h"
+#include "ac/doc.h"
 #include "ac/compress.h"
 #include "ac/fs.h"
 
@@ -611,8 +612,131 @@ done:
 	return rc;
 }
 
+/* ---- man page and completions (hidden: "acbuild __doc man|bash|zsh") ---- */
+
+static struct ac_doc_opt *doc_flags(const struct flagdef *fl, size_t *n)
+{
+	size_t k = 0;
+	for (const struct flagdef *f = fl; f && f->name; f++)
+		k++;
+	struct ac_doc_opt *d = xcalloc(k + 1, sizeof(*d));
+	for (size_t i = 0; i < k; i++) {
+		d[i].name = fl[i].name;
+		d[i].shorthand = fl[i].shorthand;
+		d[i].arg = fl[i].type == F_BOOL ? NULL : fl[i].type == F_LIST ? "NAME=VALUE" : "VALUE";
+		d[i].help = fl[i].help;
+		d[i].def = fl[i].def;
+	}
+	*n = k;
+	return d;
+}
+
+struct doc_list {
+	struct ac_doc_cmd *v;
+	size_t n;
+	char **owned; /* strings to free */
+	size_t nowned;
+};
+
+static const char *doc_own(struct doc_list *l, char *s)
+{
+	l->owned = xrealloc(l->owned, (l->nowned + 1) * sizeof(char *));
+	l->owned[l->nowned++] = s;
+	return s;
+}
+
+static void doc_walk(struct doc_list *l, const struct cmd *cmds, const char *prefix)
+{
+	for (const struct cmd *c = cmds; c->name; c++) {
+		const char *path = doc_own(l, *prefix ? xasprintf("%s %s", prefix, c->name) : xstrdup(c->name));
+		if (c->subs) {
+			doc_walk(l, c->subs, path);
+			continue;
+		}
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		struct ac_doc_cmd *d = &l->v[l->n++];
+		memset(d, 0, sizeof(*d));
+		d->path = path;
+		const char *sp = strchr(c->use, ' ');
+		d->usage = sp ? sp + 1 : "";
+		d->summary = c->shortdesc;
+		d->description = c->example ? doc_own(l, xasprintf("%s.\n\nExample:\n\t%s", c->shortdesc, c->example))
+					    : c->shortdesc;
+		d->opts = doc_flags(c->fl, &d->nopts);
+	}
+}
+
+static const char *const man_sections[] = {
+	"THE BUILD CONTEXT",
+	"A build lives in .acbuild/ under the work path (--work-path, default the current directory): "
+	"the image being built (currentaci/manifest and currentaci/rootfs/), dependencies fetched for run, "
+	"and a lock file. Every command takes an exclusive lock on it, so a second acbuild working in the "
+	"same directory at the same time fails with \"lock already held\" and changes nothing. The manifest "
+	"is rewritten atomically after every edit, and each changing command is recorded in an annotation "
+	"coreos.com/acbuild/command-N unless --no-history is given.\n"
+	"\n"
+	"With --modify IMAGE.aci (or --modify-appc) one command is applied to an existing image in a "
+	"private temporary context, and the image is replaced atomically when it succeeds.",
+	"EXIT STATUS",
+	"0 on success; 1 on failure (one line on standard error says why); 2 when the element to remove "
+	"does not exist; 3 for usage errors; for run, the exit status of the command.",
+	"ENVIRONMENT",
+	"SOURCE_DATE_EPOCH\n  write clamps every stored modification time to it.\n\n"
+	"SSL_CERT_FILE\n  a CA bundle for begin NAME and dependencies fetched by discovery.\n\n"
+	"AC_DISCOVERY_PORT\n  the port discovery connects to.\n\n"
+	"ACRUN_DIR\n  an acrun image store searched for dependencies (read only).\n\n"
+	"GNUPGHOME\n  the keyring write --sign uses.",
+	"EXAMPLES",
+	"  acbuild begin\n"
+	"  acbuild set-name example.com/hello\n"
+	"  acbuild copy hello /hello\n"
+	"  acbuild set-exec -- /hello\n"
+	"  acbuild label add version 1.0\n"
+	"  acbuild write --sign hello.aci\n"
+	"  acbuild end",
+	"SEE ALSO",
+	"actool(1), acrun(1), docker2aci(1).",
+	NULL, NULL,
+};
+
+static int write_doc(const char *what)
+{
+	struct doc_list l = { 0 };
+	doc_walk(&l, top_cmds, "");
+	size_t ng;
+	struct ac_doc_opt *g = doc_flags(global_flags, &ng);
+	struct ac_doc_tool t = {
+		.name = "acbuild",
+		.summary = "build App Container Images step by step",
+		.synopsis = "[global flags] COMMAND [flags] [arguments...]",
+		.description = "acbuild builds App Container Images (ACIs) one step per command, like the lines "
+			       "of a Dockerfile: begin a build, copy files in, set the command and its environment, "
+			       "add labels, ports and mount points, run commands inside the image, write the ACI, end "
+			       "the build. A shell script of acbuild commands is an image's recipe; scripts written "
+			       "for the original acbuild (containers/build) run unchanged. Commands may be abbreviated "
+			       "to any unambiguous prefix.",
+		.global = g,
+		.nglobal = ng,
+		.cmds = l.v,
+		.ncmds = l.n,
+		.sections = man_sections,
+		.version = ACBUILD_VERSION,
+	};
+	int r = ac_doc_write(stdout, &t, what);
+	for (size_t i = 0; i < l.n; i++)
+		free((void *)l.v[i].opts);
+	free(l.v);
+	for (size_t i = 0; i < l.nowned; i++)
+		free(l.owned[i]);
+	free(l.owned);
+	free(g);
+	return r < 0 ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "__doc")) /* hidden: man page and completions for the build */
+		return ac_cli_finish(write_doc(argv[2]), "acbuild");
 	/* multicall: "acbuild-script FILE" is "acbuild script FILE" */
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
