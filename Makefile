@@ -171,6 +171,14 @@ deps-if-missing:
 demo: all
 	examples/hello/demo.sh
 
+# Every example workflow, into build/examples/ (the test suite runs them too).
+examples: all
+	@mkdir -p $(BUILD)/examples
+	cd $(BUILD)/examples && cc -static -Os -o hello $(CURDIR)/examples/hello/hello.c && \
+		PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/hello/build.sh ./hello hello.aci
+	cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/webserver/build.sh webserver.aci
+	cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/convert/convert.sh convert
+
 bench: all
 	bench/run.sh
 
@@ -194,7 +202,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all lint deps-if-missing check check-unit check-e2e deps demo bench install uninstall clean
+.PHONY: all examples lint deps-if-missing check check-unit check-e2e deps demo bench install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

@@ -37,4 +37,11 @@ test_expect_success ROOT 'the web server serves the volume given at run time' '
 	kill -TERM $pid; wait $pid; test $ok = 1 && test_grep "hello from a volume" got
 '
 
+test_expect_success 'examples/convert: docker2aci maps the volume and the port' '
+	"$EX/convert/convert.sh" cv > out 2>&1 &&
+	test_grep "name: \"volume-var-www\", path: \"/var/www\", readOnly: false" out &&
+	test_grep "name: \"80-tcp\", protocol: \"tcp\", port: 80, count: 1, socketActivated: false" out &&
+	test_grep "\"name\": \"example/httpd\"" out
+'
+
 test_done
