@@ -176,18 +176,58 @@ static int verify_signature(int fd, const char *path, json_t *manifest, void *ar
 	return 0;
 }
 
-/* IMAGE: a file path (fetched into the store), or an image ID (prefix). */
+/* Downloads an image (by URL or by appc name) into a private directory of
+ * the store's tmp/, then imports it like a local file: its signature is
+ * the .asc downloaded beside it. */
+static int get_remote_image(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
+{
+	int insecure_net = insecure_has("http") || insecure_has("tls");
+	_cleanup_free_ char *dir = xasprintf("%s/tmp/fetch-XXXXXX", s->dir);
+	_cleanup_free_ char *aci = NULL, *asc = NULL;
+	if (!mkdtemp(dir))
+		return ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+	int rc = -1;
+	if (ac_str_has_prefix(ref, "https://") || ac_str_has_prefix(ref, "http://")) {
+		struct ac_http_opts ho = { .allow_http = insecure_has("http"), .insecure_tls = insecure_has("tls") };
+		/* as rkt: X.aci -> X.aci.asc */
+		size_t n = strlen(ref);
+		_cleanup_free_ char *asc_url = ac_str_has_suffix(ref, ".aci") ? xasprintf("%.*s.aci.asc", (int)(n - 4), ref)
+									    : xasprintf("%s.aci.asc", ref);
+		aci = xasprintf("%s/image.aci", dir);
+		asc = xasprintf("%s/image.aci.asc", dir);
+		if (ac_fetch_url(ref, aci, &ho, 0, NULL, err) < 0)
+			goto out;
+		ac_error *e = NULL;
+		if (ac_fetch_url(asc_url, asc, &ho, 1 << 20, NULL, &e) < 0) /* no signature: refused on import */
+			ac_error_free(&e);
+	} else {
+		struct ac_fetch_opts fo = { .disc = { .insecure = insecure_net } };
+		struct ac_fetched f;
+		if (ac_fetch_by_name(ref, dir, &fo, &f, err) < 0)
+			goto out;
+		aci = steal_pointer(&f.aci_path);
+		ac_fetched_free(&f);
+	}
+	rc = acr_store_import(s, aci, verify_signature, NULL, id, err);
+out:
+	ac_rm_rf(dir, NULL);
+	return rc;
+}
+
+/* IMAGE: a file path (stored), an image ID (prefix), an https:// URL or an
+ * appc name (name[:version][,label=value...], found by discovery). */
 static int get_image(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
 {
 	struct stat st;
-	if (ac_str_has_prefix(ref, "sha512-") && stat(ref, &st) < 0)
+	if (stat(ref, &st) == 0)
+		return acr_store_import(s, ref, verify_signature, NULL, id, err);
+	if (ac_str_has_prefix(ref, "sha512-"))
 		return acr_store_resolve(s, ref, id, err);
-	if (ac_str_has_prefix(ref, "https://") || ac_str_has_prefix(ref, "http://") ||
-	    ac_str_has_prefix(ref, "docker://"))
-		return ac_error_set(err, ENOTSUP, "%s: only local ACI files and image IDs are supported yet", ref);
-	if (stat(ref, &st) < 0 && !strchr(ref, '/') && !ac_str_has_suffix(ref, ".aci"))
-		return ac_error_set(err, ENOTSUP, "%s: image names (discovery) are not supported yet", ref);
-	return acr_store_import(s, ref, verify_signature, NULL, id, err);
+	if (ac_str_has_prefix(ref, "docker://"))
+		return ac_error_set(err, ENOTSUP, "%s: convert it first with docker2aci", ref);
+	if (ref[0] == '/' || ref[0] == '.' || ac_str_has_suffix(ref, ".aci"))
+		return ac_error_errno(err, "%s", ref); /* a local file that is not there */
+	return get_remote_image(s, ref, id, err);
 }
 
 /* Renders an image; dependencies missing from the store are fetched by
@@ -820,9 +860,10 @@ static const struct opt no_opts[] = { { NULL, 0, 0, NULL, NULL, NULL, NULL } };
 
 static const struct cmd commands[] = {
 	{ "run", "[options] IMAGE [-- ARGS...]", "run an image's app in a new pod",
-	  "IMAGE is an ACI file (stored first; its signature IMAGE.asc is checked when it\n"
-	  "has one beside it) or the ID of a stored image, or an unambiguous prefix of one\n"
-	  "(sha512-abcd...). Its dependencies are rendered under it; missing ones are\n"
+	  "IMAGE is an ACI file (stored first; its signature IMAGE.asc beside it is\n"
+	  "checked), the ID of a stored image or an unambiguous prefix of one\n"
+	  "(sha512-abcd...), an https:// URL (X.aci.asc is fetched with it), or an appc\n"
+	  "name NAME[:VERSION][,LABEL=VALUE...] found by discovery. Its dependencies are rendered under it; missing ones are\n"
 	  "fetched by name through discovery and their signatures checked against the trust\n"
 	  "store. The app runs in new mount, PID, UTS and IPC namespaces (and a network\n"
 	  "namespace with --net=none), on its own writable layer over the cached tree, with\n"
@@ -832,7 +873,8 @@ static const struct cmd commands[] = {
 	  "acrun exits with the app's exit status (see EXIT STATUS).",
 	  run_opts, cmd_run, 125 },
 	{ "fetch", "IMAGE", "store an image and print its image ID",
-	  "IMAGE is an ACI file or a stored image's ID (prefix). The archive's image ID\n"
+	  "IMAGE is as for run: an ACI file, an image ID (prefix), an https:// URL or an\n"
+	  "appc name found by discovery. The archive's image ID\n"
 	  "(sha512 of its uncompressed tar) is verified while it is stored, and its\n"
 	  "signature checked as for run.",
 	  no_opts, cmd_fetch, 0 },
