@@ -55,8 +55,8 @@ test_expect_success 'begin from a missing path, a remote name, docker:// and --b
 	echo "begin: no such file or directory: ./missing.aci" > expect && test_cmp expect err &&
 	test_expect_code 1 env AC_DISCOVERY_PORT=1 acbuild begin example.invalid/app:1.0 2> err && test_one_line err &&
 	test_grep "^begin: fetching example.invalid/app:1.0: discovery failed: .*local file paths must start with" err &&
-	test_expect_code 1 acbuild begin docker://busybox 2> err && test_one_line err &&
-	test_grep "^begin: .*docker.*not supported" err &&
+	test_expect_code 1 acbuild begin docker://127.0.0.1:1/busybox 2> err && test_one_line err &&
+	test_grep "^begin: converting docker://127.0.0.1:1/busybox: " err &&
 	test_expect_code 1 acbuild begin --build-mode=foo 2> err &&
 	echo "begin: invalid build mode: foo" > expect && test_cmp expect err &&
 	test_expect_code 1 acbuild begin --build-mode oci 2> err && test_one_line err &&

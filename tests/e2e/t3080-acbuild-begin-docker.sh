@@ -1,0 +1,30 @@
+#!/bin/bash
+# acbuild begin docker://REF: pulled from a local docker-registry and
+# converted by the docker2aci library, then edited and written as usual.
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/helpers/registry-lib.sh"
+registry_prereqs
+
+start_registry plain || exit 1
+R=127.0.0.1:$plain_PORT
+mkimage full && push img-full $R/test/full:latest || { echo "Bail out! pushing the test image failed"; exit 1; }
+export R
+
+test_expect_success 'begin docker://REF starts from the converted image' '
+	acbuild begin --insecure docker://$R/test/full:latest &&
+	acbuild cat-manifest > m &&
+	test_grep ".name.:.127.0.0.1_[0-9]*/test/full." m &&
+	test_grep ".mountPoints.:.{.name.:.volume-data.,.path.:./data." m &&
+	test -d .acbuild/currentaci/rootfs &&
+	acbuild set-name example.com/from-docker &&
+	acbuild write out.aci > id && actool validate out.aci &&
+	actool cat-manifest out.aci | grep -q ".name.:.example.com/from-docker." &&
+	acbuild end
+'
+
+test_expect_success 'without --insecure plain HTTP is refused, and nothing is left' '
+	test_expect_code 1 acbuild begin docker://$R/test/full:latest 2> err && test_one_line err &&
+	test ! -e .acbuild && test -z "$(ls -A | grep "^\\.acbuild")"
+'
+
+test_done
