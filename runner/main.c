@@ -12,6 +12,7 @@
 #include "ac/cli.h"
 #include "ac/doc.h"
 #include "ac/fetch.h"
+#include "ac/registry.h"
 #include "ac/fs.h"
 #include "ac/manifest.h"
 
@@ -214,6 +215,32 @@ out:
 	return rc;
 }
 
+/* docker://REF: pulled and converted by the docker2aci library.  Docker
+ * images carry no appc signature, so, as with rkt, this needs
+ * --insecure-options=image. */
+static int get_docker_image(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
+{
+	if (!insecure_has("image"))
+		return ac_error_set(err, EPERM, "docker://%s: docker images are not signed; run it with "
+					       "--insecure-options=image", ref);
+	_cleanup_free_ char *dir = xasprintf("%s/tmp/docker-XXXXXX", s->dir);
+	_cleanup_free_ char *out = NULL;
+	if (!mkdtemp(dir))
+		return ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+	out = xasprintf("%s/image.aci", dir);
+	struct ac_docker_opts o = { .output_file = out, .tmp_dir = dir, .comp = { .type = AC_COMP_NONE, .level = -1 } };
+	struct ac_registry_opts ro = { .allow_http = insecure_has("http"), .insecure_tls = insecure_has("tls") };
+	struct ac_docker_result res = { 0 };
+	int rc = ac_docker_convert_remote(ref, &o, &ro, &res, err);
+	ac_docker_result_free(&res);
+	if (rc < 0)
+		ac_error_wrap(err, "docker://%s", ref);
+	else
+		rc = acr_store_import(s, out, NULL, NULL, id, err);
+	ac_rm_rf(dir, NULL);
+	return rc;
+}
+
 /* IMAGE: a file path (stored), an image ID (prefix), an https:// URL or an
  * appc name (name[:version][,label=value...], found by discovery). */
 static int get_image(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
@@ -224,7 +251,7 @@ static int get_image(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_L
 	if (ac_str_has_prefix(ref, "sha512-"))
 		return acr_store_resolve(s, ref, id, err);
 	if (ac_str_has_prefix(ref, "docker://"))
-		return ac_error_set(err, ENOTSUP, "%s: convert it first with docker2aci", ref);
+		return get_docker_image(s, ref + 9, id, err);
 	if (ref[0] == '/' || ref[0] == '.' || ac_str_has_suffix(ref, ".aci"))
 		return ac_error_errno(err, "%s", ref); /* a local file that is not there */
 	return get_remote_image(s, ref, id, err);
@@ -863,7 +890,8 @@ static const struct cmd commands[] = {
 	  "IMAGE is an ACI file (stored first; its signature IMAGE.asc beside it is\n"
 	  "checked), the ID of a stored image or an unambiguous prefix of one\n"
 	  "(sha512-abcd...), an https:// URL (X.aci.asc is fetched with it), or an appc\n"
-	  "name NAME[:VERSION][,LABEL=VALUE...] found by discovery. Its dependencies are rendered under it; missing ones are\n"
+	  "name NAME[:VERSION][,LABEL=VALUE...] found by discovery, or docker://REF\n"
+	  "(converted as docker2aci does; needs --insecure-options=image). Its dependencies are rendered under it; missing ones are\n"
 	  "fetched by name through discovery and their signatures checked against the trust\n"
 	  "store. The app runs in new mount, PID, UTS and IPC namespaces (and a network\n"
 	  "namespace with --net=none), on its own writable layer over the cached tree, with\n"

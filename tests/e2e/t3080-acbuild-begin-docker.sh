@@ -1,6 +1,6 @@
 #!/bin/bash
-# acbuild begin docker://REF: pulled from a local docker-registry and
-# converted by the docker2aci library, then edited and written as usual.
+# acbuild begin docker://REF and acrun docker://REF: pulled from a local
+# docker-registry and converted by the docker2aci library.
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/helpers/registry-lib.sh"
 registry_prereqs
@@ -25,6 +25,13 @@ test_expect_success 'begin docker://REF starts from the converted image' '
 test_expect_success 'without --insecure plain HTTP is refused, and nothing is left' '
 	test_expect_code 1 acbuild begin docker://$R/test/full:latest 2> err && test_one_line err &&
 	test ! -e .acbuild && test -z "$(ls -A | grep "^\\.acbuild")"
+'
+
+test_expect_success ROOT 'acrun runs docker://REF with --insecure-options=image only' '
+	test_expect_code 125 acrun --dir store run docker://$R/test/full:latest 2> err && test_one_line err &&
+	test_grep "insecure-options=image" err &&
+	acrun --dir store --insecure-options=image,http fetch docker://$R/test/full:latest > id &&
+	grep -q "^sha512-" id && acrun --dir store image list | grep -q "127.0.0.1_[0-9]*/test/full"
 '
 
 test_done
