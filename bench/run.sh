@@ -10,6 +10,9 @@ export BENCH_RESULTS
 BENCH_RESULTS=$here/results/$(date -u +%Y%m%dT%H%M%SZ).tsv
 : >"$BENCH_RESULTS"
 
+# Parallel code against single-threaded baselines: other load on the machine
+# hurts our side most, so the load is part of the results.
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 failed=()
 for s in "$here"/*.sh; do
 	case $(basename "$s") in lib.sh | rootfs.sh | run.sh) continue ;; esac
@@ -18,7 +21,12 @@ for s in "$here"/*.sh; do
 	echo
 done
 
-echo "=== summary ($(nproc) cores, $(uname -r); results: bench/results/$(basename "$BENCH_RESULTS"))"
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "=== summary ($(nproc) cores, $(uname -r); load average $load_start at the start, $load_end at the end;"
+echo "    results: bench/results/$(basename "$BENCH_RESULTS"))"
+if awk -v l="${load_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+	echo "    warning: the machine was busy at the start; ratios of our threaded code are pessimistic"
+fi
 printf '%-10s %-44s %14s  %-14s %s\n' script measure value target status
 awk -F'\t' '{ printf "%-10s %-44s %14s  %-14s %s\n", $1, $2, $3, $4, $5 }' "$BENCH_RESULTS"
 nfail=$(awk -F'\t' '$5 == "FAIL"' "$BENCH_RESULTS" | wc -l)

@@ -307,9 +307,14 @@ struct ac_gzip_writer *ac_gzip_writer_new(int level, int threads, ac_sink_fn sin
 	struct ac_gzip_writer *w = xcalloc(1, sizeof(*w));
 	w->sink = sink;
 	w->sink_arg = sink_arg;
-	/* Two chunks per worker in flight, plus the one being filled. */
+	/* At least two chunks per worker in flight plus the one being filled,
+	 * and 16 (about 32 MiB with the outputs) so that the tar producer can
+	 * run ahead through the bursts of small files, where it is slower than
+	 * the workers: 0.83 s instead of 0.98 s with 5 for the bench tree on 2
+	 * CPUs. */
 	w->nstates = threads;
-	pool_alloc(&w->pool, threads > 1 ? 2 * (unsigned)threads + 1 : 2, threads);
+	unsigned nslots = 2 * (unsigned)threads + 1;
+	pool_alloc(&w->pool, threads == 1 ? 2 : nslots < 16 ? 16 : nslots, threads);
 	w->pool.run = compress_job;
 	for (int i = 0; i < threads; i++) {
 		w->pool.tstate[i] = libdeflate_alloc_compressor(level);
@@ -596,57 +601,59 @@ static void queue_error(struct ac_gzip_reader *r, struct slot *s, ac_error *e)
 	r->stopped = 1;
 }
 
+/* Queues the next member in slot s, or stops the queue (end of input, or a
+ * member for the stream next); -1 with *e for an error to queue. */
+static int dispatch_one(struct ac_gzip_reader *r, struct slot *s, ac_error **e)
+{
+	struct ac_input *in = r->in;
+	if (ac_input_fill(in, GZ_HDR_LEN, e) < 0)
+		return -1;
+	size_t avail = in->len - in->pos;
+	const unsigned char *p = in->buf + in->pos;
+	uint32_t size;
+	if (avail == 0) {
+		if (r->members == 0)
+			return ac_error_set(e, 0, "gzip: unexpected end of data");
+		r->at_end = 1;
+		r->stopped = 1;
+		return 0;
+	}
+	if (avail < 2 || p[0] != 0x1f || p[1] != 0x8b)
+		return ac_error_set(e, 0, "gzip: %s",
+				    r->members ? "trailing garbage after compressed data" : "not in gzip format");
+	if (!is_our_header(p, avail, &size) || size < GZ_HDR_LEN + GZ_TRL_LEN || size > MAX_MEMBER) {
+		r->foreign = 1;
+		r->stopped = 1;
+		return 0;
+	}
+	slot_reserve(&s->in, &s->in_cap, size);
+	ssize_t n = ac_input_read(in, s->in, size, e);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < size)
+		return ac_error_set(e, 0, "gzip: unexpected end of data");
+	s->in_len = size;
+	r->members++;
+	uint32_t isize = get_le32(s->in + size - 4);
+	if (isize > MAX_ISIZE) {
+		s->stream = 1;
+		pool_submit(&r->pool, 1);
+		return 0;
+	}
+	slot_reserve(&s->out, &s->out_cap, isize);
+	s->out_len = isize;
+	pool_submit(&r->pool, 0);
+	return 0;
+}
+
 /* Reads members ahead into free slots, for the workers. */
 static void dispatch(struct ac_gzip_reader *r)
 {
-	struct ac_input *in = r->in;
 	struct slot *s;
 	while (!r->stopped && (s = pool_fill_slot(&r->pool))) {
 		ac_error *e = NULL;
-		if (ac_input_fill(in, GZ_HDR_LEN, &e) < 0)
-			return queue_error(r, s, e);
-		size_t avail = in->len - in->pos;
-		const unsigned char *p = in->buf + in->pos;
-		uint32_t size;
-		if (avail == 0) {
-			if (r->members == 0)
-				ac_error_set(&e, 0, "gzip: unexpected end of data");
-			else
-				r->at_end = 1;
-			if (e)
-				return queue_error(r, s, e);
-			r->stopped = 1;
-			return;
-		}
-		if (avail < 2 || p[0] != 0x1f || p[1] != 0x8b) {
-			ac_error_set(&e, 0, "gzip: %s", r->members ? "trailing garbage after compressed data"
-							       : "not in gzip format");
-			return queue_error(r, s, e);
-		}
-		if (!is_our_header(p, avail, &size) || size < GZ_HDR_LEN + GZ_TRL_LEN || size > MAX_MEMBER) {
-			r->foreign = 1;
-			r->stopped = 1;
-			return;
-		}
-		slot_reserve(&s->in, &s->in_cap, size);
-		ssize_t n = ac_input_read(in, s->in, size, &e);
-		if (n < 0)
-			return queue_error(r, s, e);
-		if ((size_t)n < size) {
-			ac_error_set(&e, 0, "gzip: unexpected end of data");
-			return queue_error(r, s, e);
-		}
-		s->in_len = size;
-		r->members++;
-		uint32_t isize = get_le32(s->in + size - 4);
-		if (isize > MAX_ISIZE) {
-			s->stream = 1;
-			pool_submit(&r->pool, 1);
-			continue;
-		}
-		slot_reserve(&s->out, &s->out_cap, isize);
-		s->out_len = isize;
-		pool_submit(&r->pool, 0);
+		if (dispatch_one(r, s, &e) < 0)
+			queue_error(r, s, e);
 	}
 }
 
