@@ -618,6 +618,17 @@ static int dispatch_one(struct ac_gzip_reader *r, struct slot *s, ac_error **e)
 		r->stopped = 1;
 		return 0;
 	}
+	if (r->members && p[0] == 0) {
+		int z = ac_input_skip_zeros(in, e);
+		if (z < 0)
+			return -1;
+		if (z) {
+			r->at_end = 1;
+			r->stopped = 1;
+			return 0;
+		}
+		return ac_error_set(e, 0, "gzip: trailing garbage after compressed data");
+	}
 	if (avail < 2 || p[0] != 0x1f || p[1] != 0x8b)
 		return ac_error_set(e, 0, "gzip: %s",
 				    r->members ? "trailing garbage after compressed data" : "not in gzip format");

@@ -23,6 +23,11 @@ int ac_input_more(struct ac_input *in, ac_error **err);
  * the source.  Returns the count (less than n only at the end of input). */
 ssize_t ac_input_read(struct ac_input *in, void *dst, size_t n, ac_error **err);
 
+/* Zero padding after a compressed stream (tar and bsdtar pad their output
+ * to a block size when writing to a pipe): 1 when the rest of the input is
+ * zero bytes, consumed; 0 at the first other byte (left unread); -1 error. */
+int ac_input_skip_zeros(struct ac_input *in, ac_error **err);
+
 int ac_compress_threads(int requested);
 
 struct ac_gzip_writer;

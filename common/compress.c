@@ -417,6 +417,20 @@ ssize_t ac_input_read(struct ac_input *in, void *dst, size_t n, ac_error **err)
 	return (ssize_t)got;
 }
 
+int ac_input_skip_zeros(struct ac_input *in, ac_error **err)
+{
+	for (;;) {
+		if (ac_input_fill(in, in->cap, err) < 0)
+			return -1;
+		if (in->pos == in->len)
+			return 1;
+		while (in->pos < in->len && in->buf[in->pos] == 0)
+			in->pos++;
+		if (in->pos < in->len)
+			return 0;
+	}
+}
+
 static int bz_magic(const unsigned char *p, size_t n)
 {
 	return n >= 3 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h';
@@ -549,6 +563,15 @@ static int bz_next(ac_decompressor *d, const void **buf, size_t *len, ac_error *
 		if (in->pos == in->len) {
 			d->done = 1;
 			break;
+		}
+		if (in->buf[in->pos] == 0) {
+			int z = ac_input_skip_zeros(in, err);
+			if (z < 0)
+				return -1;
+			if (z) {
+				d->done = 1;
+				break;
+			}
 		}
 		if (!bz_magic(in->buf + in->pos, in->len - in->pos))
 			return ac_error_set(err, 0, "bzip2: trailing garbage after compressed data");

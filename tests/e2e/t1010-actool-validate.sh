@@ -154,4 +154,15 @@ test_expect_success 'every file is checked; the status reflects all of them' '
 	test_one_line err
 '
 
+test_expect_success BSDTAR 'images that tar tools padded with zeros (bsdtar to a pipe) are valid' '
+	mkdir -p pad/rootfs && echo hi > pad/rootfs/hi && write_manifest pad/manifest &&
+	(cd pad && bsdtar -czf - manifest rootfs) > pad-gz.aci &&
+	(cd pad && bsdtar -cjf - manifest rootfs) > pad-bz.aci &&
+	(cd pad && bsdtar -cJf - manifest rootfs) > pad-xz.aci &&
+	test $(stat -c %s pad-gz.aci) = 10240 &&
+	actool validate pad-gz.aci pad-bz.aci pad-xz.aci &&
+	cp pad-gz.aci bad.aci && printf x >> bad.aci &&
+	test_expect_code 1 actool validate bad.aci 2> err && test_grep "trailing garbage" err
+'
+
 test_done
