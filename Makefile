@@ -183,6 +183,7 @@ examples: all
 		PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/hello/build.sh ./hello hello.aci
 	cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/webserver/build.sh webserver.aci
 	cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/convert/convert.sh convert
+	cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/ci/build-and-check.sh ./hello ci
 
 bench: all
 	bench/run.sh

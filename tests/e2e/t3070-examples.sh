@@ -44,4 +44,12 @@ test_expect_success 'examples/convert: docker2aci maps the volume and the port' 
 	test_grep "\"name\": \"example/httpd\"" out
 '
 
+test_expect_success GPG 'examples/ci: reproducible build, validation, signature' '
+	export GNUPGHOME=$(mktemp -d /tmp/acgpg-XXXXXX) &&
+	gpg --batch --passphrase "" --quick-gen-key "CI <ci@example.com>" ed25519 sign 1d 2>/dev/null &&
+	SOURCE_DATE_EPOCH=1700000000 "$EX/ci/build-and-check.sh" ./hello ci ci@example.com > out; rc=$?
+	gpgconf --kill all; rm -rf "$GNUPGHOME"
+	test $rc = 0 && test_grep "^identical: sha512-" out && test -s ci/hello.aci.asc && actool validate ci/hello.aci
+'
+
 test_done
