@@ -212,3 +212,4 @@ clean:
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD) -name "*.d" 2>/dev/null)
+include tests/fuzz/fuzz.mk

@@ -125,15 +125,16 @@ int mf_err(ac_error **err, const char *path, const char *fmt, ...)
 }
 
 /* Matches one character of "in" against the ASCII letter c; returns its
- * length in bytes, 0 when it does not match. */
+ * length in bytes, 0 when it does not match.  strncmp, not memcmp: in may
+ * end (NUL) before the 2 or 3 bytes compared. */
 static size_t fold_char(const char *in, char c)
 {
 	unsigned char a = (unsigned char)*in;
 	if (a && tolower(a) == tolower((unsigned char)c))
 		return 1;
-	if ((c == 's' || c == 'S') && !memcmp(in, "\xc5\xbf", 2)) /* U+017F long s */
+	if ((c == 's' || c == 'S') && !strncmp(in, "\xc5\xbf", 2)) /* U+017F long s */
 		return 2;
-	if ((c == 'k' || c == 'K') && !memcmp(in, "\xe2\x84\xaa", 3)) /* U+212A Kelvin */
+	if ((c == 'k' || c == 'K') && !strncmp(in, "\xe2\x84\xaa", 3)) /* U+212A Kelvin */
 		return 3;
 	return 0;
 }
