@@ -165,12 +165,19 @@ static int entry_errno(struct ex *x, ac_error **err, const char *fmt, ...)
 			    strerror(saved));
 }
 
+/* The entry name for messages, quoted; names longer than QUOTE_MAX bytes
+ * (a hostile PAX header can hold megabytes) are cut, so that an error stays
+ * one readable line. */
+#define QUOTE_MAX 200
 static char *quote(const char *s)
 {
 	size_t n = strlen(s);
-	char *q = xmalloc(4 * n + 3), *o = q;
+	int cut = n > QUOTE_MAX;
+	if (cut)
+		n = QUOTE_MAX;
+	char *q = xmalloc(4 * n + 48), *o = q;
 	*o++ = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + n; p++) {
 		if (*p == '"' || *p == '\\') {
 			*o++ = '\\';
 			*o++ = (char)*p;
@@ -182,6 +189,8 @@ static char *quote(const char *s)
 	}
 	*o++ = '"';
 	*o = '\0';
+	if (cut)
+		sprintf(o, "... (%zu bytes)", strlen(s));
 	return q;
 }
 
