@@ -47,7 +47,8 @@ static la_ssize_t on_tar_bytes(struct archive *a, void *arg, const void *buf, si
 {
 	ac_aci_writer *w = arg;
 	(void)a;
-	ac_digest_update(w->sha, buf, len);
+	if (w->sha)
+		ac_digest_update(w->sha, buf, len);
 	if (ac_compressor_write(w->comp, buf, len, &w->cb_err) < 0) {
 		archive_set_error(a, w->cb_err ? w->cb_err->code : EIO, "%s", w->cb_err ? w->cb_err->msg : "write error");
 		return -1;
@@ -72,7 +73,8 @@ ac_aci_writer *ac_aci_writer_new(int fd, const struct ac_aci_write_opts *o, ac_e
 	ac_aci_writer *w = xcalloc(1, sizeof(*w));
 	w->fd = fd;
 	w->o = *o;
-	w->sha = ac_digest_new(AC_SHA512);
+	if (!o->no_image_id)
+		w->sha = ac_digest_new(AC_SHA512);
 	w->iobuf = xmalloc(READ_CHUNK);
 	w->comp = ac_compressor_new(&o->comp, sink_to_fd, w, err);
 	if (!w->comp) {
@@ -159,6 +161,31 @@ int ac_aci_writer_add_entry(ac_aci_writer *w, struct archive_entry *e, const voi
 	if (write_header(w, e, err) < 0)
 		return -1;
 	return len ? write_data(w, data, len, archive_entry_pathname(e), err) : 0;
+}
+
+int ac_aci_writer_add_entry_fd(ac_aci_writer *w, struct archive_entry *e, int fd, int64_t off, int64_t len,
+			       ac_error **err)
+{
+	normalise(w, e);
+	if (write_header(w, e, err) < 0)
+		return -1;
+	const char *path = archive_entry_pathname(e);
+	while (len > 0) {
+		size_t want = len < READ_CHUNK ? (size_t)len : READ_CHUNK;
+		ssize_t n = pread(fd, w->iobuf, want, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ac_error_errno(err, "cannot read the data of '%s'", path);
+		}
+		if (n == 0)
+			return ac_error_set(err, EIO, "'%s': data ends early", path);
+		if (write_data(w, w->iobuf, (size_t)n, path, err) < 0)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
 }
 
 int ac_aci_writer_copy_entry(ac_aci_writer *w, struct archive_entry *e, ac_aci_reader *r, ac_error **err)
@@ -397,9 +424,13 @@ int ac_aci_writer_finish(ac_aci_writer *w, char image_id[AC_IMAGE_ID_LEN + 1], a
 	if (ac_compressor_finish(w->comp, err) < 0)
 		return -1;
 	unsigned char raw[64];
-	ac_digest_final(w->sha, raw);
-	if (image_id)
-		ac_image_id_format(raw, image_id);
+	if (w->sha) {
+		ac_digest_final(w->sha, raw);
+		if (image_id)
+			ac_image_id_format(raw, image_id);
+	} else if (image_id) {
+		image_id[0] = '\0';
+	}
 	return 0;
 }
 

@@ -3,13 +3,12 @@
  * Nodes are kept in a hash table by path and in their parent's child list;
  * non-directory nodes share an inode record when they are hard links, so a
  * link keeps its data when its target goes.  Data goes to one spool file
- * (appended, never rewritten) and is mapped back while writing the ACI. */
+ * (appended, never rewritten) and streamed back while writing the ACI. */
 #include "ac/docker-layer.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include "ac/compress.h"
 #include "ac/digest.h"
@@ -489,7 +488,9 @@ int ac_layer_tree_apply(ac_layer_tree *t, const struct ac_layer_src *src, ac_err
 	struct archive *a = NULL;
 	in.cdig = ac_digest_new(AC_SHA256);
 	in.udig = ac_digest_new(AC_SHA256);
-	in.dec = ac_decompressor_new_threads(AC_COMP_UNKNOWN, 1, layer_src, &in, err);
+	/* layer_src touches only in->fd and in->cdig, which nothing else uses
+	 * while the decompressor runs: inflating may go to a helper thread. */
+	in.dec = ac_decompressor_new_threads(AC_COMP_UNKNOWN, 0, layer_src, &in, err);
 	if (!in.dec) {
 		ac_error_wrap(err, "%s", src->name);
 		goto out;
@@ -530,6 +531,9 @@ int ac_layer_tree_apply(ac_layer_tree *t, const struct ac_layer_src *src, ac_err
 			break;
 		ac_digest_update(in.udig, b, len);
 	}
+	/* The helper thread may call layer_src until the decompressor is gone. */
+	ac_decompressor_free(in.dec);
+	in.dec = NULL;
 	for (;;) {
 		ssize_t n = layer_src(&in, t->buf, IOBUF);
 		if (n < 0) {
@@ -604,23 +608,6 @@ static void set_xattrs(struct archive_entry *e, const struct inode *ino)
 		archive_entry_xattr_add_entry(e, ino->xa[k].name, ino->xa[k].val, ino->xa[k].len);
 }
 
-static int write_data_entry(ac_layer_tree *t, ac_aci_writer *w, struct archive_entry *e, const struct inode *ino,
-			    ac_error **err)
-{
-	if (!ino->size)
-		return ac_aci_writer_add_entry(w, e, NULL, 0, err);
-	long pg = sysconf(_SC_PAGESIZE);
-	uint64_t start = ino->off & ~(uint64_t)(pg - 1);
-	size_t maplen = (size_t)(ino->off - start + ino->size);
-	void *m = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, t->spool, (off_t)start);
-	if (m == MAP_FAILED)
-		return ac_error_errno(err, "cannot map the layer spool");
-	madvise(m, maplen, MADV_SEQUENTIAL);
-	int r = ac_aci_writer_add_entry(w, e, (char *)m + (ino->off - start), (size_t)ino->size, err);
-	munmap(m, maplen);
-	return r;
-}
-
 static int write_node(ac_layer_tree *t, ac_aci_writer *w, struct node *n, int only_last, ac_error **err)
 {
 	if (only_last && n->touched != t->layer)
@@ -654,7 +641,7 @@ static int write_node(ac_layer_tree *t, ac_aci_writer *w, struct node *n, int on
 		}
 		if (S_ISREG(ino->mode)) {
 			archive_entry_set_size(e, (la_int64_t)ino->size);
-			r = write_data_entry(t, w, e, ino, err);
+			r = ac_aci_writer_add_entry_fd(w, e, t->spool, (int64_t)ino->off, (int64_t)ino->size, err);
 		} else {
 			archive_entry_set_size(e, 0);
 			r = ac_aci_writer_add_entry(w, e, NULL, 0, err);

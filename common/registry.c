@@ -3,6 +3,7 @@
 #include "ac/registry.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -1025,6 +1026,86 @@ static int load_credentials(struct reg *r, ac_error **err)
 	return 0;
 }
 
+static int append_file(ac_buf *b, const char *path, ac_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	if (ac_read_file_at(AT_FDCWD, path, 16u << 20, &text, &len, err) < 0)
+		return -1;
+	ac_buf_add(b, text, len);
+	if (len && text[len - 1] != '\n')
+		ac_buf_addch(b, '\n');
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* cert_dir adds to the CAs rather than replacing them (libcurl's CAINFO
+ * replaces): one bundle of the usual one and the extra certificates, in the
+ * pull's temporary directory. */
+static char *ca_bundle(struct reg *r, ac_error **err)
+{
+	const char *cd = r->ro->cert_dir;
+	ac_buf b = AC_BUF_INIT;
+	const char *base = r->ro->ca_file ? r->ro->ca_file : getenv("SSL_CERT_FILE");
+	static const char *const sys[] = { "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+					   "/etc/ssl/cert.pem" };
+	for (size_t i = 0; (!base || !*base || access(base, R_OK)) && i < ARRAY_SIZE(sys); i++)
+		base = sys[i];
+	if (access(base, R_OK) == 0 && append_file(&b, base, err) < 0)
+		goto fail;
+	struct stat st;
+	if (stat(cd, &st) < 0) {
+		ac_error_errno(err, "cert dir %s", cd);
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (append_file(&b, cd, err) < 0)
+			goto fail;
+	} else {
+		DIR *d = opendir(cd);
+		if (!d) {
+			ac_error_errno(err, "cert dir %s", cd);
+			goto fail;
+		}
+		char **names = NULL;
+		size_t n = 0;
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			size_t l = strlen(de->d_name);
+			if (l > 4 && (!strcmp(de->d_name + l - 4, ".crt") || !strcmp(de->d_name + l - 4, ".pem"))) {
+				names = xrealloc(names, (n + 2) * sizeof(*names));
+				names[n++] = xstrdup(de->d_name);
+				names[n] = NULL;
+			}
+		}
+		closedir(d);
+		if (n)
+			qsort(names, n, sizeof(*names), cmp_str);
+		int rc = 0;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			_cleanup_free_ char *p = xasprintf("%s/%s", cd, names[i]);
+			rc = append_file(&b, p, err);
+		}
+		ac_strv_free(names);
+		if (rc < 0)
+			goto fail;
+	}
+	char *path = xasprintf("%s/ca-bundle.pem", r->tmp);
+	if (ac_write_file_atomic(path, b.buf, b.len, 0600, err) < 0) {
+		free(path);
+		goto fail;
+	}
+	ac_buf_release(&b);
+	return path;
+fail:
+	ac_buf_release(&b);
+	return NULL;
+}
+
 int ac_docker_convert_remote(const char *refstr, const struct ac_docker_opts *o, const struct ac_registry_opts *ro,
 			     struct ac_docker_result *res, ac_error **err)
 {
@@ -1041,6 +1122,7 @@ int ac_docker_convert_remote(const char *refstr, const struct ac_docker_opts *o,
 	pthread_t *threads = NULL;
 	size_t nthreads = 0;
 	int ret = -1;
+	_cleanup_free_ char *bundle = NULL;
 	if (ac_docker_parse_ref(refstr, &r.ref, err) < 0)
 		goto out;
 	r.repo_scope = xasprintf("repository:%s:pull", r.ref.image_name);
@@ -1057,6 +1139,14 @@ int ac_docker_convert_remote(const char *refstr, const struct ac_docker_opts *o,
 	if (r.rootfd < 0) {
 		ac_error_errno(err, "%s", r.tmp);
 		goto out;
+	}
+	struct ac_registry_opts ro_ca;
+	if (ro->cert_dir && *ro->cert_dir) {
+		if (!(bundle = ca_bundle(&r, err)))
+			goto out;
+		ro_ca = *ro;
+		ro_ca.ca_file = bundle;
+		r.ro = &ro_ca;
 	}
 	if (load_credentials(&r, err) < 0 || pull(&r, &pl, err) < 0)
 		goto out;

@@ -17,20 +17,22 @@ static const char *const usage_text =
 	"  or\n"
 	"    docker://[REGISTRYURL/]IMAGE_NAME[:TAG]\n";
 
-static int nosquash, version, insecure_skip, insecure_http, jobs = 3, quiet, password_stdin;
+static int nosquash, version, insecure_skip, insecure_http, jobs = 3, quiet, password_stdin, json_out;
 static const char *image = "", *compression = "gzip", *output_dir = ".", *authfile = "", *username = "",
-		  *platform = "";
+		  *platform = "", *cert_dir = "";
 
 /* One table for parsing, --help, the man page and completions (sorted by
  * name, as Go's flag package prints them). */
 static const struct ac_opt opts[] = {
 	{ "authfile", AC_OPT_STRING, &authfile, "docker config.json-style credentials file (default $HOME/.docker/config.json)", NULL },
+	{ "cert-dir", AC_OPT_STRING, &cert_dir, "Extra CA certificates for registries: a PEM file, or a directory of *.crt and *.pem files (added to the system's)", NULL },
 	{ "compression", AC_OPT_STRING, &compression, "Type of compression to use; allowed values: gzip, none, xz", "gzip" },
 	{ "debug", AC_OPT_BOOL, &flag_debug, "Enables debug messages", NULL },
 	{ "image", AC_OPT_STRING, &image, "When converting a local file, it selects a particular image to convert. Format: IMAGE_NAME[:TAG]", NULL },
 	{ "insecure-allow-http", AC_OPT_BOOL, &insecure_http, "Uses unencrypted connections when fetching images", NULL },
 	{ "insecure-skip-verify", AC_OPT_BOOL, &insecure_skip, "Don't verify certificates when fetching images", NULL },
 	{ "jobs", AC_OPT_INT, &jobs, "Parallel blob downloads", "3" },
+	{ "json", AC_OPT_BOOL, &json_out, "Print the summary as JSON on stdout (see JSON OUTPUT in docker2aci(1))", NULL },
 	{ "nosquash", AC_OPT_BOOL, &nosquash, "Don't squash layers and output every layer as ACI", NULL },
 	{ "output-dir", AC_OPT_STRING, &output_dir, "Directory to write the ACIs to", "." },
 	{ "password-stdin", AC_OPT_BOOL, &password_stdin, "Read the registry password from stdin (with -username)", NULL },
@@ -52,6 +54,7 @@ static void usage(const char *prog)
 			fprintf(stderr, o->type == AC_OPT_STRING ? " (default \"%s\")" : " (default %s)", o->defval);
 		fputc('\n', stderr);
 	}
+	fprintf(stderr, "Foreign layers are fetched from the registry by digest; their URLs are not followed.\n");
 }
 
 static const char *const man_sections[] = {
@@ -59,10 +62,26 @@ static const char *const man_sections[] = {
 	"The names of the generated ACIs are printed on standard output after \"Generated ACI(s):\", "
 	"preceded by the converted volumes and ports, as docker2aci v0.17.2 prints them. Files are "
 	"written under a temporary name and renamed, so an interrupted conversion leaves no partial image.",
+	"JSON OUTPUT",
+	"With -json the summary is one JSON object on standard output instead of the text (messages and "
+	"errors still go to standard error). Its shape is stable; fields may be added, never renamed:\n\n"
+	"  {\n"
+	"    \"acis\": [\"./library-nginx-latest.aci\"],\n"
+	"    \"name\": \"library/nginx\",\n"
+	"    \"volumes\": [{\"name\": \"volume-data\", \"path\": \"/data\", \"readOnly\": false}],\n"
+	"    \"ports\": [{\"name\": \"80-tcp\", \"protocol\": \"tcp\", \"port\": 80, \"count\": 1, "
+	"\"socketActivated\": false}]\n"
+	"  }\n\n"
+	"acis: the generated files as after \"Generated ACI(s):\" (with -nosquash the base layer first); "
+	"name: the app name of the last one; volumes and ports: its mountPoints and ports as converted "
+	"(empty arrays when there are none).",
+	"FOREIGN LAYERS",
+	"Layers whose descriptor lists URLs (Docker's foreign layers, such as Windows base layers) are "
+	"fetched from the registry by digest like any other blob; the URLs are not followed.",
 	"EXIT STATUS",
 	"0 on success; 1 when the conversion failed (\"Error: conversion error: ...\"); 2 for usage errors.",
 	"ENVIRONMENT",
-	"SSL_CERT_FILE\n  a CA bundle for registries with a private CA.\n\n"
+	"SSL_CERT_FILE\n  a CA bundle for registries with a private CA (replaces the system's; -cert-dir adds to it).\n\n"
 	"HOME\n  $HOME/.docker/config.json holds registry credentials (auths, credHelpers, credsStore).",
 	"EXAMPLES",
 	"  docker save busybox > busybox.tar && docker2aci busybox.tar\n"
@@ -146,6 +165,33 @@ static void print_quoted(const char *s)
 			putchar(ch);
 	}
 	putchar('"');
+}
+
+/* The -json summary; its shape is documented in JSON OUTPUT above. */
+static void print_json(const struct ac_docker_result *res)
+{
+	json_t *app = json_object_get(res->manifest, "app"), *x;
+	size_t i;
+	json_t *acis = json_array(), *vols = json_array(), *ports = json_array();
+	for (char **p = res->acis; p && *p; p++)
+		json_array_append_new(acis, json_string(*p));
+	json_array_foreach(json_object_get(app, "mountPoints"), i, x)
+		json_array_append_new(vols, json_pack("{s:O?,s:O?,s:b}", "name", json_object_get(x, "name"), "path",
+						      json_object_get(x, "path"), "readOnly",
+						      json_is_true(json_object_get(x, "readOnly"))));
+	json_array_foreach(json_object_get(app, "ports"), i, x)
+		json_array_append_new(ports, json_pack("{s:O?,s:O?,s:I,s:I,s:b}", "name", json_object_get(x, "name"),
+						       "protocol", json_object_get(x, "protocol"), "port",
+						       json_integer_value(json_object_get(x, "port")), "count",
+						       json_integer_value(json_object_get(x, "count")), "socketActivated",
+						       json_is_true(json_object_get(x, "socketActivated"))));
+	json_t *o = json_pack("{s:o,s:O?,s:o,s:o}", "acis", acis, "name", json_object_get(res->manifest, "name"),
+			      "volumes", vols, "ports", ports);
+	char *t = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (t)
+		printf("%s\n", t);
+	free(t);
+	json_decref(o);
 }
 
 static void print_summary(const struct ac_docker_result *res)
@@ -266,6 +312,7 @@ int main(int argc, char **argv)
 		ro.password = password;
 		ro.platform = *platform ? platform : NULL;
 		ro.jobs = jobs;
+		ro.cert_dir = *cert_dir ? cert_dir : NULL;
 		if (!quiet && isatty(2))
 			ro.progress = progress;
 		rc = ac_docker_convert_remote(ref, &o, &ro, &res, &err);
@@ -285,7 +332,10 @@ int main(int argc, char **argv)
 		ac_docker_result_free(&res);
 		return 1;
 	}
-	print_summary(&res);
+	if (json_out)
+		print_json(&res);
+	else
+		print_summary(&res);
 	ac_docker_result_free(&res);
 	return ac_cli_finish(0, "docker2aci");
 }

@@ -70,7 +70,8 @@ def write_tar(out, files):
             ti.size = len(data); ti.mode = 0o644
             t.addfile(ti, io.BytesIO(data))
 
-def legacy(out, layers, repo="busybox", tag="latest", cfg=CONFIG, ids=None, extra_repos=None, with_manifest=False):
+def legacy(out, layers, repo="busybox", tag="latest", cfg=CONFIG, ids=None, extra_repos=None, with_manifest=False,
+           diff_ids=None):
     files = []; parent = None; idl = []
     for i, l in enumerate(layers):
         lid = ids[i] if ids else sha(b'layer%d' % i + l)
@@ -84,7 +85,7 @@ def legacy(out, layers, repo="busybox", tag="latest", cfg=CONFIG, ids=None, extr
     files.append(("repositories", json.dumps(repos).encode()))
     if with_manifest:
         conf = json.dumps({"architecture": "amd64", "os": "linux", "config": cfg,
-                           "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(l) for l in layers]}}).encode()
+                           "rootfs": {"type": "layers", "diff_ids": diff_ids or ["sha256:" + sha(l) for l in layers]}}).encode()
         files.append((sha(conf) + ".json", conf))
         files.append(("manifest.json", json.dumps([{"Config": sha(conf) + ".json", "RepoTags": [repo + ":" + tag],
                       "Layers": [x + "/layer.tar" for x in idl]}]).encode()))
@@ -142,6 +143,15 @@ def oci(out, layers, tags=("latest",), cfg=CONFIG, as_dir=False, gz=True):
             if d is not None: open(os.path.join(out, n), 'wb').write(d)
     else:
         write_tar(out, files)
+
+def oci_pre1(out, layers, tags=("latest",), cfg=CONFIG):
+    # the layout before OCI 1.0: refs/<tag> descriptors, no index.json
+    oci(out, layers, tags, cfg, as_dir=True)
+    idx = json.load(open(out + "/index.json")); os.unlink(out + "/index.json")
+    os.makedirs(out + "/refs")
+    for d in idx["manifests"]:
+        tag = d.pop("annotations")["org.opencontainers.image.ref.name"]
+        open(out + "/refs/" + tag, "w").write(json.dumps(d))
 
 def lsaci(path):
     out = []
@@ -250,6 +260,58 @@ test_expect_success 'Docker 1.10-24 save (legacy entries and manifest.json)' '
 	docker2aci -compression none in.tar >out 2>/dev/null &&
 	test_cmp ../expect-summary out &&
 	mk lsaci library-busybox-latest.aci >tree && test_cmp ../expect-tree tree
+'
+
+test_expect_success 'Docker 1.10-24 save: legacy layers checked against the diff_ids of manifest.json' '
+	mkdir d110bad && cd d110bad &&
+	mk "legacy(\"in.tar\", layers_full(), with_manifest=True, diff_ids=[\"sha256:\" + \"0\" * 64] * 3)" &&
+	test_must_fail docker2aci in.tar >out 2>err &&
+	grep -F "layer.tar: diff ID mismatch: expected sha256:0000" err && ! ls *.aci 2>/dev/null &&
+	mk "legacy(\"short.tar\", layers_full(), with_manifest=True, diff_ids=[\"sha256:\" + \"0\" * 64])" &&
+	test_must_fail docker2aci short.tar 2>err && grep -F "lists 1 layers (diff_ids), the manifest 3" err
+'
+
+test_expect_success 'pre-1.0 OCI layout (refs/), as a directory and a tar' '
+	mkdir pre1 && cd pre1 &&
+	mk "oci_pre1(\"old\", layers_full(), tags=(\"latest\", \"v2\"))" &&
+	docker2aci old >out 2>/dev/null &&
+	tail -1 out >last && echo old-latest.aci >exp && test_cmp exp last && rm old-latest.aci &&
+	docker2aci -image old:v2 old >out 2>/dev/null &&
+	tail -1 out >last && echo library-old-v2.aci >exp && test_cmp exp last &&
+	mk lsaci library-old-v2.aci >tree && test_cmp ../expect-tree tree &&
+	actool validate library-old-v2.aci &&
+	tar -C old -cf old.tar . && docker2aci -image old:latest old.tar >/dev/null 2>&1 &&
+	mk lsaci library-old-latest.aci >tree && test_cmp ../expect-tree tree
+'
+
+test_expect_success '-json: the summary as one JSON object' '
+	mkdir json && cd json &&
+	mk "legacy(\"in.tar\", layers_full())" &&
+	docker2aci -json in.tar >out 2>/dev/null &&
+	python3 -c "
+import json, sys
+j = json.load(open(\"out\"))
+assert list(j) == [\"acis\", \"name\", \"volumes\", \"ports\"], list(j)
+assert j[\"acis\"] == [\"library-busybox-latest.aci\"], j[\"acis\"]
+assert j[\"name\"] == \"library/busybox\"
+assert j[\"volumes\"][0] == {\"name\": \"volume-a-b\", \"path\": \"/A.B\", \"readOnly\": False}, j[\"volumes\"]
+assert len(j[\"volumes\"]) == 4
+assert j[\"ports\"][2] == {\"name\": \"80-tcp\", \"protocol\": \"tcp\", \"port\": 80, \"count\": 1,
+                          \"socketActivated\": False}, j[\"ports\"]
+" &&
+	docker2aci --json -nosquash in.tar >out 2>/dev/null &&
+	python3 -c "
+import json
+j = json.load(open(\"out\"))
+assert len(j[\"acis\"]) == 3 and j[\"acis\"][0].endswith(\"-2.aci\"), j
+" &&
+	mk "legacy(\"bare.tar\", [tarbytes([(\"f\",\"y\",\"y\")])], cfg={})" &&
+	docker2aci -json bare.tar >out 2>/dev/null &&
+	python3 -c "
+import json
+j = json.load(open(\"out\"))
+assert j[\"volumes\"] == [] and j[\"ports\"] == [], j
+"
 '
 
 for fmt in docker25 skopeo; do
@@ -366,6 +428,7 @@ test_expect_success 'manifest fixes: ".." volume, relative working directory, po
 test_expect_success 'command line: version, usage, docker://, compression' '
 	docker2aci -version >out && printf "docker2aci version v0.17.2\nappc version 0.8.10\n" >exp && test_cmp exp out &&
 	test_expect_code 2 docker2aci 2>err && grep -F "Usage of" err &&
+	grep -F "their URLs are not followed" err && grep -F -- "-cert-dir string" err &&
 	test_expect_code 2 docker2aci -bogus x 2>err && grep -F "flag provided but not defined: -bogus" err &&
 	test_expect_code 1 docker2aci docker://busybox 2>err && grep -F "Error: conversion error:" err &&
 	test_expect_code 1 docker2aci -image x docker://busybox 2>err && grep -F "Error: flag --image works only with files." err &&

@@ -33,6 +33,18 @@ test_expect_success 'an unknown CA is refused; -insecure-skip-verify and SSL_CER
 	actool validate test-full-latest.aci
 '
 
+test_expect_success '--cert-dir adds a CA (a directory or a file) to the system ones' '
+	mkdir certdir && cd certdir && mkdir certs &&
+	cp $CA certs/ca.crt && echo junk >certs/ignored.key &&
+	echo secret | docker2aci --cert-dir certs --username user --password-stdin docker://$B/test/full >/dev/null &&
+	actool validate test-full-latest.aci && rm test-full-latest.aci &&
+	echo secret | docker2aci -cert-dir=$CA --username user --password-stdin docker://$B/test/full >/dev/null &&
+	actool validate test-full-latest.aci &&
+	echo secret | test_expect_code 1 docker2aci --cert-dir nowhere --username user --password-stdin \
+		docker://$B/test/full 2>err &&
+	test_grep "cert dir nowhere" err
+'
+
 test_expect_success 'Basic: no or wrong credentials are refused' '
 	test_expect_code 1 env SSL_CERT_FILE=$CA docker2aci docker://$B/test/full 2>err &&
 	test_grep "unauthorized" err &&

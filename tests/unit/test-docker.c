@@ -140,3 +140,61 @@ DEFINE_TEST(test_docker_layer_tree)
 	check_err(apply(t, "junk.tar", &err), err, "junk.tar");
 	ac_layer_tree_free(t);
 }
+
+/* Writes one ACI of a 600 KiB file (more than one read buffer), from memory
+ * or streamed from fd at off; returns the bytes. */
+static char *write_one(const char *out, const char *data, size_t len, int fd, int64_t off, int no_id, char *id,
+		       size_t *olen, ac_error **err)
+{
+	int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct ac_aci_write_opts wo = { .comp = { .type = AC_COMP_NONE, .level = -1, .threads = 1 } };
+	wo.no_image_id = no_id;
+	ac_aci_writer *w = ac_aci_writer_new(ofd, &wo, err);
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, "rootfs/f");
+	archive_entry_set_mode(e, AE_IFREG | 0644);
+	archive_entry_set_size(e, (la_int64_t)len);
+	int r = ac_aci_writer_add_manifest(w, "{}", 2, 0, err);
+	if (r == 0)
+		r = fd < 0 ? ac_aci_writer_add_entry(w, e, data, len, err)
+			   : ac_aci_writer_add_entry_fd(w, e, fd, off, (int64_t)len, err);
+	if (r == 0)
+		r = ac_aci_writer_finish(w, id, err);
+	archive_entry_free(e);
+	ac_aci_writer_free(w);
+	close(ofd);
+	char *buf = NULL;
+	if (r == 0 && ac_read_file_at(AT_FDCWD, out, 16u << 20, &buf, olen, err) < 0)
+		return NULL;
+	return buf;
+}
+
+DEFINE_TEST(test_docker_writer_entry_fd)
+{
+	ac_error *err = NULL;
+	size_t len = 600 * 1024, alen, blen;
+	_cleanup_free_ char *data = xmalloc(len + 100);
+	for (size_t i = 0; i < len + 100; i++)
+		data[i] = (char)(i * 7 + (i >> 9));
+	check_ok(ac_write_file_atomic("spool", data, len + 100, 0600, &err), err);
+	int fd = open("spool", O_RDONLY | O_CLOEXEC);
+	check(fd >= 0);
+	char ida[AC_IMAGE_ID_LEN + 1], idb[AC_IMAGE_ID_LEN + 1];
+	_cleanup_free_ char *a = write_one("a.aci", data + 100, len, -1, 0, 0, ida, &alen, &err);
+	check(a != NULL);
+	_cleanup_free_ char *b = write_one("b.aci", NULL, len, fd, 100, 0, idb, &blen, &err);
+	check(b != NULL);
+	/* the same bytes and image ID whichever way the data comes */
+	check_int(alen, ==, blen);
+	check_mem(a, b, alen);
+	check_str(ida, idb);
+	_cleanup_free_ char *c = write_one("c.aci", NULL, len, fd, 100, 1, idb, &blen, &err);
+	check(c != NULL);
+	check_mem(a, c, alen);
+	check_str(idb, "");
+	/* a file shorter than the entry says */
+	check(write_one("d.aci", NULL, len, fd, 1000, 0, idb, &blen, &err) == NULL);
+	check_contains(err ? err->msg : "", "data ends early");
+	ac_error_free(&err);
+	close(fd);
+}

@@ -19,6 +19,7 @@ struct ac_aci_write_opts {
 	int owner_root;       /* uid = gid = 0, uname = gname = "root" on every entry */
 	int has_clamp;        /* clamp mtimes to clamp_mtime (SOURCE_DATE_EPOCH) */
 	int64_t clamp_mtime;
+	int no_image_id;      /* skip the SHA-512: finish gives "" as the image ID */
 };
 
 /* Writes the archive to fd (which the caller owns). */
@@ -38,6 +39,12 @@ struct ac_aci_reader;
 int ac_aci_writer_copy_entry(ac_aci_writer *w, struct archive_entry *e, struct ac_aci_reader *r, ac_error **err);
 /* Adds one entry with in-memory data (len must equal the entry's size). */
 int ac_aci_writer_add_entry(ac_aci_writer *w, struct archive_entry *e, const void *data, size_t len, ac_error **err);
+/* Adds one entry whose len bytes of data (len must equal the entry's size)
+ * are read from fd at offset off with pread, a buffer at a time: nothing is
+ * mapped or held whole in memory.  fd stays the caller's; a short file is an
+ * error. */
+int ac_aci_writer_add_entry_fd(ac_aci_writer *w, struct archive_entry *e, int fd, int64_t off, int64_t len,
+			       ac_error **err);
 /* Ends the tar and the compression; returns the image ID. */
 int ac_aci_writer_finish(ac_aci_writer *w, char image_id[AC_IMAGE_ID_LEN + 1], ac_error **err);
 void ac_aci_writer_free(ac_aci_writer *w);

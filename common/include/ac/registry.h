@@ -27,6 +27,8 @@ struct ac_registry_opts {
 	int allow_http;          /* -insecure-allow-http */
 	int insecure_tls;        /* -insecure-skip-verify */
 	const char *ca_file;     /* NULL: $SSL_CERT_FILE, else the system's */
+	const char *cert_dir;    /* extra CAs, added to those: a PEM file, or a directory
+				  * whose *.crt and *.pem files are read (skopeo's --cert-dir) */
 	const char *authfile;    /* config.json-style file; NULL: $HOME/.docker/config.json */
 	const char *username;    /* explicit credentials (both set), override files */
 	const char *password;
