@@ -1,6 +1,7 @@
 /* Isolators acrun enforces: capabilities (bounding set), no-new-privileges,
- * and sysctls restricted to keys the pod's own namespaces scope (CVE-2022-
- * 0811: a host key would change the host).  The others are reported. */
+ * sysctls restricted to keys the pod's own namespaces scope (CVE-2022-
+ * 0811: a host key would change the host), and the memory and CPU limits
+ * (cgroup.c).  The others are reported. */
 #include "runner-internal.h"
 
 #include <fcntl.h>
@@ -145,6 +146,11 @@ int acr_isolators_check(json_t *m, enum acr_net net, char **ignored, ac_error **
 			}
 			continue;
 		}
+		/* A limit is enforced through a cgroup (acr_run warns when it
+		 * cannot make one); a request alone limits nothing. */
+		if ((strcmp(name, "resource/memory") == 0 || strcmp(name, "resource/cpu") == 0) &&
+		    json_object_get(json_object_get(iso, "value"), "limit"))
+			continue;
 		if (strcmp(name, "os/linux/capabilities-retain-set") == 0 ||
 		    strcmp(name, "os/linux/capabilities-remove-set") == 0 ||
 		    strcmp(name, "os/linux/no-new-privileges") == 0)

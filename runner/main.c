@@ -800,6 +800,13 @@ static int cmd_gc(const struct cmd *c, int argc, char **argv)
 
 /* ---- trust ---- */
 
+static const char *trust_system_dir = AC_TRUST_SYSTEM_DIR;
+
+static struct ac_trust_store trust_store(void)
+{
+	return (struct ac_trust_store){ trust_system_dir && *trust_system_dir ? trust_system_dir : NULL, trust_dir };
+}
+
 static int cmd_trust_list(const struct cmd *c, int argc, char **argv)
 {
 	(void)argv;
@@ -808,7 +815,8 @@ static int cmd_trust_list(const struct cmd *c, int argc, char **argv)
 	ac_error *err = NULL;
 	struct ac_trusted_key *k;
 	size_t nk;
-	if (ac_trust_list(trust_dir, &k, &nk, &err) < 0)
+	struct ac_trust_store ts = trust_store();
+	if (ac_trust_store_list(&ts, &k, &nk, &err) < 0)
 		return fail(&err, 1);
 	printf("PREFIX\tFINGERPRINT\tUSER ID\n");
 	for (size_t j = 0; j < nk; j++)
@@ -822,21 +830,90 @@ static int cmd_trust_rm(const struct cmd *c, int argc, char **argv)
 	if (argc != 1)
 		return usage_error(c);
 	ac_error *err = NULL;
-	if (ac_trust_remove(trust_dir, argv[0], &err) < 0)
+	struct ac_trust_store ts = trust_store();
+	if (ac_trust_store_remove(&ts, argv[0], &err) < 0)
 		return fail(&err, 1);
 	return 0;
 }
 
 static const char *trust_prefix;
-static int trust_root, trust_skip_review;
+static int trust_root, trust_skip_review, trust_allow_http;
 static const struct opt trust_opts[] = {
 	{ "prefix", 0, O_STR, &trust_prefix, "PREFIX",
 	  "trust the key for the images whose name is PREFIX or below it (whole path components)", NULL },
 	{ "root", 0, O_BOOL, &trust_root, NULL, "trust the key for every image", NULL },
 	{ "skip-fingerprint-review", 0, O_BOOL, &trust_skip_review, NULL,
 	  "do not ask for confirmation of the fingerprint (for scripts)", NULL },
+	{ "insecure-allow-http", 0, O_BOOL, &trust_allow_http, NULL,
+	  "allow discovery and key downloads over plain HTTP", NULL },
+	{ "system-trust-dir", 0, O_STR, &trust_system_dir, "DIR",
+	  "the system trust store, read before --trust-dir (\"\": none)", AC_TRUST_SYSTEM_DIR },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
+static const struct opt trust_sys_opts[] = {
+	{ "system-trust-dir", 0, O_STR, &trust_system_dir, "DIR",
+	  "the system trust store, read before --trust-dir (\"\": none)", AC_TRUST_SYSTEM_DIR },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
+/* Shows a key for review as rkt does; 0 once accepted. */
+static int trust_review(const char *prefix, const char *location, const char *fp, const char *uid)
+{
+	fprintf(stderr, "Prefix: \"%s\"\nKey: \"%s\"\nGPG key fingerprint is: ", prefix ? prefix : "(root)", location);
+	for (int k = 0; k < 40; k += 4) {
+		for (int j = k; j < k + 4; j++)
+			fputc(toupper((unsigned char)fp[j]), stderr);
+		fputs(k == 36 ? "\n" : k == 16 ? "  " : " ", stderr);
+	}
+	if (uid)
+		fprintf(stderr, "\t%s\n", uid);
+	if (trust_skip_review) {
+		fprintf(stderr, "Trusting \"%s\" for prefix \"%s\" without fingerprint review.\n", location,
+			prefix ? prefix : "(root)");
+		return 0;
+	}
+	fprintf(stderr, "Are you sure you want to trust this key (yes/no)? ");
+	char line[64];
+	if (!fgets(line, sizeof(line), stdin) || strcmp(line, "yes\n") != 0) {
+		errmsg("not trusting \"%s\"", location);
+		return -1;
+	}
+	return 0;
+}
+
+/* One key (a file, or an https:// URL downloaded into tmp): review, store. */
+static int trust_one(const char *prefix, const char *location, const char *tmp, const struct ac_auth *auth)
+{
+	ac_error *err = NULL;
+	const char *file = location;
+	_cleanup_free_ char *path = NULL;
+	if (ac_str_has_prefix(location, "https://") || ac_str_has_prefix(location, "http://")) {
+		struct ac_http_opts ho = { .allow_http = trust_allow_http, .insecure_tls = insecure_has("tls"),
+					   .authorization = ac_auth_for_url(auth, location) };
+		path = xasprintf("%s/key", tmp);
+		if (ac_fetch_url(location, path, &ho, 1 << 20, NULL, &err) < 0) {
+			if (err->code == EPROTONOSUPPORT)
+				ac_error_wrap(&err, "%s: plain HTTP needs --insecure-allow-http", location);
+			return fail(&err, 1);
+		}
+		file = path;
+	}
+	_cleanup_free_ char *uid = NULL;
+	_cleanup_free_ char *fp = ac_trust_key_info(file, &uid, &err);
+	if (!fp)
+		return fail(&err, 1);
+	if (trust_review(prefix, location, fp, uid) < 0)
+		return 1;
+	_cleanup_free_ char *stored = NULL;
+	if (ac_trust_add(trust_dir, prefix, file, &stored, &err) < 0)
+		return fail(&err, 1);
+	if (prefix)
+		fprintf(stderr, "Added key for prefix \"%s\" at \"%s/trustedkeys/prefix.d/%s/%s\"\n", prefix, trust_dir,
+			prefix, stored);
+	else
+		fprintf(stderr, "Added root key at \"%s/trustedkeys/root.d/%s\"\n", trust_dir, stored);
+	return 0;
+}
 
 static int cmd_trust(const struct cmd *c, int argc, char **argv)
 {
@@ -849,8 +926,9 @@ static int cmd_trust(const struct cmd *c, int argc, char **argv)
 		return cmd_trust_list(c, 0, NULL);
 	if (!prefix && !root && argc == 2 && strcmp(argv[0], "rm") == 0)
 		return cmd_trust_rm(c, 1, argv + 1);
-	if ((!prefix) == (!root) || argc != 1) {
-		errmsg("usage: acrun trust --prefix PREFIX KEYFILE | --root KEYFILE | list | rm FINGERPRINT");
+	/* --prefix alone: the keys come from discovery, as rkt's */
+	if ((!prefix) == (!root) || argc > 1 || (root && argc != 1)) {
+		errmsg("usage: acrun trust --prefix PREFIX [KEYFILE|URL] | --root KEYFILE|URL | list | rm FINGERPRINT");
 		return 2;
 	}
 	if (prefix) {
@@ -860,25 +938,56 @@ static int cmd_trust(const struct cmd *c, int argc, char **argv)
 			return 2;
 		}
 	}
-	_cleanup_free_ char *fp = ac_trust_fingerprint(argv[0], &err);
-	if (!fp)
+	struct ac_auth auth = { NULL, 0 };
+	if (ac_auth_load_default(&auth, trust_system_dir && *trust_system_dir ? trust_system_dir : NULL, trust_dir,
+				 &err) < 0)
 		return fail(&err, 1);
-	fprintf(stderr, "Prefix: \"%s\"\nKey fingerprint: ", prefix ? prefix : "(root)");
-	for (int k = 0; k < 40; k += 4)
-		fprintf(stderr, "%.4s%s", fp + k, k < 36 ? " " : "\n");
-	if (!trust_skip_review) {
-		fprintf(stderr, "Are you sure you want to trust this key (yes/no)? ");
-		char line[64];
-		if (!fgets(line, sizeof(line), stdin) || strcmp(line, "yes\n") != 0) {
-			errmsg("not trusted");
-			return 1;
+	char **keys = NULL; /* discovered key URLs */
+	size_t nkeys = 0;
+	struct ac_discovery d = { 0 };
+	if (argc == 0) {
+		struct ac_app app;
+		struct ac_discovery_opts o = { .insecure_http = trust_allow_http, .insecure_tls = insecure_has("tls"),
+					       .auth = &auth };
+		int r = ac_app_parse(prefix, &app, &err);
+		if (r == 0) {
+			r = ac_discover(&app, AC_DISCOVER_KEYS, &o, &d, &err);
+			ac_app_free(&app);
 		}
+		if (r < 0) {
+			/* every prefix tried, on one line */
+			ac_buf why = AC_BUF_INIT;
+			for (size_t k = 0; k < d.nattempts; k++)
+				ac_buf_addf(&why, "%s%s", k ? "; " : ": ", d.attempts[k].error);
+			if (d.nattempts)
+				ac_error_set(&err, ENOENT, "--prefix %s: no public keys discovered%s", prefix, why.buf);
+			else
+				ac_error_wrap(&err, "--prefix %s", prefix);
+			ac_buf_release(&why);
+			ac_discovery_free(&d);
+			ac_auth_free(&auth);
+			return fail(&err, 1);
+		}
+		keys = d.keys;
+		nkeys = d.nkeys;
+	} else {
+		keys = argv;
+		nkeys = 1;
 	}
-	_cleanup_free_ char *stored = NULL;
-	if (ac_trust_add(trust_dir, prefix, argv[0], &stored, &err) < 0)
-		return fail(&err, 1);
-	fprintf(stderr, "Trusting key %s for %s\n", stored, prefix ? prefix : "every image (root key)");
-	return 0;
+	_cleanup_free_ char *tmp = xasprintf("%s/acrun-trust-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR")
+									  ? getenv("TMPDIR") : "/tmp");
+	int rc = 0;
+	if (!mkdtemp(tmp)) {
+		errmsg("mkdtemp %s: %s", tmp, strerror(errno));
+		rc = 1;
+	} else {
+		for (size_t k = 0; k < nkeys && rc == 0; k++)
+			rc = trust_one(prefix, keys[k], tmp, &auth);
+		ac_rm_rf(tmp, NULL);
+	}
+	ac_discovery_free(&d);
+	ac_auth_free(&auth);
+	return rc;
 }
 
 /* ---- the table ---- */
@@ -949,15 +1058,32 @@ static const struct cmd commands[] = {
 	  status_opts, cmd_status, 0 },
 	{ "gc", "[--grace-period=DURATION]", "remove finished pods and leftovers of interrupted work",
 	  "Pods still running are kept; so are the ones created less than DURATION ago.", gc_opts, cmd_gc, 0 },
-	{ "trust", "--prefix PREFIX KEYFILE | --root KEYFILE", "trust a key to sign images",
-	  "The key's fingerprint is shown for review, and the key stored once confirmed (or\n"
-	  "at once with --skip-fingerprint-review). A key trusted for a prefix covers the\n"
-	  "names equal to it or below it on whole path components: one for example.com/foo\n"
-	  "covers example.com/foo/app but not example.com/foobar.",
+	{ "trust", "--prefix PREFIX [KEYFILE|URL] | --root KEYFILE|URL", "trust a key to sign images",
+	  "The key is a file or an https:// URL; with --prefix alone it is found by\n"
+	  "discovery: the ac-discovery-pubkeys meta tags of PREFIX's page (the walk up its\n"
+	  "path as for images), every key listed there downloaded over HTTPS. Plain HTTP\n"
+	  "only with --insecure-allow-http. Each key's fingerprint is shown for review, as\n"
+	  "10 groups of 4 hex digits, and the key stored once \"yes\" is typed (or at once\n"
+	  "with --skip-fingerprint-review) in --trust-dir. A key trusted for a prefix covers\n"
+	  "the names equal to it or below it on whole path components: one for\n"
+	  "example.com/foo covers example.com/foo/app but not example.com/foobar.\n"
+	  "\n"
+	  "Credentials for the hosts asked are read from rkt-style JSON files in\n"
+	  "--system-trust-dir/auth.d, --trust-dir/auth.d and $XDG_CONFIG_HOME/acrun/auth.d\n"
+	  "(each overriding the one before) and sent only over HTTPS, only to the hosts\n"
+	  "they list:\n"
+	  "  {\"rktKind\": \"auth\", \"rktVersion\": \"v1\", \"domains\": [\"example.com\"],\n"
+	  "   \"type\": \"basic\", \"credentials\": {\"user\": \"U\", \"password\": \"P\"}}\n"
+	  "  (or \"type\": \"oauth\", \"credentials\": {\"token\": \"T\"}: a Bearer token)",
 	  trust_opts, cmd_trust, 0 },
-	{ "trust list", "", "list the trusted keys: PREFIX ((root) for root keys), FINGERPRINT, USER ID", NULL,
-	  no_opts, cmd_trust_list, 0 },
-	{ "trust rm", "FINGERPRINT", "stop trusting a key (every copy of it)", NULL, no_opts, cmd_trust_rm, 0 },
+	{ "trust list", "", "list the trusted keys: PREFIX ((root) for root keys), FINGERPRINT, USER ID",
+	  "The keys in effect: those of --trust-dir and those of the system store not masked\n"
+	  "by an empty file of the same name and place in --trust-dir.",
+	  trust_sys_opts, cmd_trust_list, 0 },
+	{ "trust rm", "FINGERPRINT", "stop trusting a key (every copy of it)",
+	  "Copies in --trust-dir are removed; a copy in the system store is masked by an\n"
+	  "empty file of the same name and place in --trust-dir.",
+	  trust_sys_opts, cmd_trust_rm, 0 },
 	{ "help", "[COMMAND]", "show the commands, or a command's usage and options", NULL, no_opts, cmd_help, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };

@@ -1,11 +1,16 @@
 /* Pods: one directory per run under DIR/pods/<uuid>, prepared in tmp/ and
  * renamed into place while its lock is already held, so that gc never sees
- * a pod without knowing whether its acrun process is alive. */
-#include "pods.h"
+ * a pod without knowing whether its acrun process is alive.  The lock is
+ * a flock on the directory itself, and "pod" holds the image ID, app name
+ * and creation time: creating files costs more than anything else in a
+ * repeated run.  Pods made before that have "lock", "image", "app" and
+ * "created" files, still read. */
+#include "runner-internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "ac/fs.h"
@@ -13,13 +18,8 @@
 static int uuid_new(char out[37], ac_error **err)
 {
 	unsigned char b[16];
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
-		if (fd >= 0)
-			close(fd);
-		return ac_error_errno(err, "/dev/urandom");
-	}
-	close(fd);
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return ac_error_errno(err, "getrandom");
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
@@ -47,8 +47,7 @@ int acr_pod_create(struct acr_store *s, const char *image_id, const char *app_na
 	if (acr_store_lock(s, 0, err) < 0)
 		return -1;
 	_cleanup_free_ char *tmp = xasprintf("%s/tmp/pod-%s", s->dir, p->uuid);
-	_cleanup_free_ char *created = xasprintf("%lld\n", (long long)time(NULL));
-	_cleanup_free_ char *idl = xasprintf("%s\n", image_id), *namel = xasprintf("%s\n", app_name);
+	_cleanup_free_ char *info = xasprintf("%s\n%s\n%lld\n", image_id, app_name, (long long)time(NULL));
 	int rc = -1;
 	if (mkdir(tmp, 0700) < 0) {
 		ac_error_errno(err, "%s", tmp);
@@ -59,13 +58,9 @@ int acr_pod_create(struct acr_store *s, const char *image_id, const char *app_na
 		ac_error_errno(err, "%s", tmp);
 		goto out;
 	}
-	p->lockfd = openat(p->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (p->lockfd < 0 || flock(p->lockfd, LOCK_EX) < 0) {
-		ac_error_errno(err, "%s/lock", tmp);
-		goto out;
-	}
-	if (put(p->dirfd, "image", idl) < 0 || put(p->dirfd, "app", namel) < 0 ||
-	    put(p->dirfd, "created", created) < 0) {
+	if (flock(p->dirfd, LOCK_EX) < 0 || put(p->dirfd, "pod", info) < 0 ||
+	    mkdirat(p->dirfd, "upper", 0755) < 0 || mkdirat(p->dirfd, "work", 0700) < 0 ||
+	    mkdirat(p->dirfd, "rootfs", 0755) < 0) {
 		ac_error_errno(err, "%s", tmp);
 		goto out;
 	}
@@ -135,11 +130,20 @@ int acr_pods_list(struct acr_store *s, struct acr_pod_info **out, size_t *n, ac_
 		pi = &(*out)[(*n)++];
 		memset(pi, 0, sizeof(*pi));
 		memcpy(pi->uuid, de->d_name, 37);
-		_cleanup_free_ char *img = get(pfd, "image"), *created = get(pfd, "created"),
-				    *status = get(pfd, "status");
+		_cleanup_free_ char *info = NULL, *img = NULL, *created = NULL, *status = get(pfd, "status");
+		if (ac_read_file_at(pfd, "pod", 4096, &info, NULL, NULL) == 0) {
+			char *save = NULL, *l1 = strtok_r(info, "\n", &save), *l2 = strtok_r(NULL, "\n", &save);
+			char *l3 = strtok_r(NULL, "\n", &save);
+			img = l1 ? xstrdup(l1) : NULL;
+			pi->app_name = l2 ? xstrdup(l2) : NULL;
+			created = l3 ? xstrdup(l3) : NULL;
+		} else {
+			img = get(pfd, "image");
+			created = get(pfd, "created");
+			pi->app_name = get(pfd, "app");
+		}
 		if (img && strlen(img) <= AC_IMAGE_ID_LEN)
 			strcpy(pi->image_id, img);
-		pi->app_name = get(pfd, "app");
 		int64_t v;
 		if (created && ac_parse_i64(created, &v) == 0)
 			pi->created = v;
@@ -148,6 +152,8 @@ int acr_pods_list(struct acr_store *s, struct acr_pod_info **out, size_t *n, ac_
 			pi->status = (int)v;
 		}
 		int lfd = openat(pfd, "lock", O_RDWR | O_CLOEXEC);
+		if (lfd < 0)
+			lfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (lfd >= 0) {
 			if (flock(lfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
 				pi->running = 1;
@@ -187,6 +193,8 @@ int acr_gc(struct acr_store *s, long long grace, size_t *removed, ac_error **err
 		_cleanup_free_ char *dir = xasprintf("%s/pods/%s", s->dir, p[i].uuid);
 		_cleanup_free_ char *lock = xasprintf("%s/lock", dir);
 		int lfd = open(lock, O_RDWR | O_CLOEXEC);
+		if (lfd < 0)
+			lfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		/* Taken again: it may have started since the listing. */
 		if (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0) {
 			close(lfd);
@@ -216,6 +224,8 @@ int acr_gc(struct acr_store *s, long long grace, size_t *removed, ac_error **err
 		}
 		closedir(d);
 	}
+	if (rc == 0)
+		acr_store_prune_files(s);
 	acr_store_unlock(s);
 	return rc;
 }

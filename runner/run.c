@@ -1,15 +1,21 @@
 /* Running one app.  Processes:
- *   acrun (P)  waits, forwards SIGINT/SIGTERM/..., records the exit status;
- *   setup (C0) in new mount/UTS/IPC(/net) namespaces: mounts the pod's
- *              rootfs (overlayfs over the cached tree, else a copy), takes
- *              the volume sources as detached mounts, then forks
- *   init (C)   PID 1 of a new PID namespace: pivot_root, /proc /sys /dev
- *              /tmp and the volumes, each mounted with the new mount API on
- *              a target opened without following symlinks; then forks
+ *   acrun (P)  takes the volume sources as detached mounts, makes the
+ *              cgroups, waits, forwards SIGINT/SIGTERM/..., records the
+ *              exit status;
+ *   init (C)   PID 1 of a new PID namespace (P unshares it for its next
+ *              child only) in new mount/UTS/IPC(/net) namespaces: joins
+ *              the cgroups, mounts the pod's rootfs (overlayfs over the
+ *              cached tree, else a copy), pivot_root, /proc /sys /dev /tmp
+ *              and the volumes, each mounted with the new mount API on a
+ *              target opened without following symlinks; runs the
+ *              pre-start handler, forks the app, runs post-stop after it;
  *   app (A)    user, groups, capabilities, working directory, exec.
- * C stays PID 1 (non-dumpable, every fd closed) to reap and forward
- * signals, so the app gets them as it would outside.  Setup errors travel
- * to P over a close-on-exec pipe: EOF means the app was executed. */
+ * As non-root, a process (C0) between P and C unshares a user namespace
+ * mapping the caller to root, then the others, and forks C; the volume
+ * sources and host device nodes are then taken by C, in its own mount
+ * namespace.  C stays PID 1 (non-dumpable, every fd closed) to reap and
+ * forward signals, so the app gets them as it would outside.  Setup errors
+ * travel to P over a close-on-exec pipe: EOF means the app was executed. */
 #include "runner-internal.h"
 
 #include <fcntl.h>
@@ -35,6 +41,7 @@ static const int fwd_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SI
 
 struct vol {
 	const char *name;
+	const char *source; /* kind=host */
 	const char *target;
 	int read_only;
 	int is_file;
@@ -53,7 +60,16 @@ struct ctx {
 	char *resolv;      /* host resolv.conf, or NULL */
 	int resolv_fd;     /* detached read-only mount of it (build steps), or -1 */
 	int console_fd;    /* detached mount of the terminal, or -1 */
-	int errw;          /* write end of the error pipe */
+	int dev_fds[6];    /* user namespace: detached host device nodes, or -1 */
+	int errw;          /* write end of the error pipe, -1 in event handlers */
+	int userns;        /* not root: a user namespace maps the caller to root */
+	struct acr_cgroup cg;
+	char **pre_start, **post_stop; /* event handlers, or NULL */
+	/* A run (not a build step): what the image lacks, found in P on the
+	 * rendered tree, since the pod's tree has the scaffold's mount points
+	 * (a lower layer: nothing is created on disk for them). */
+	const char *scaffold;
+	int miss_tmp, miss_resolv, miss_hosts;
 	uint64_t caps;
 	int nnp;
 	const char *hostname;
@@ -65,7 +81,7 @@ AC_NORETURN static void child_fail(struct ctx *c, int status, ac_error *e)
 {
 	const char *msg = e && e->msg ? e->msg : "setup failed";
 	char code = (char)status;
-	if (ac_write_all(c->errw, &code, 1) == 0)
+	if (c->errw >= 0 && ac_write_all(c->errw, &code, 1) == 0)
 		ac_write_all(c->errw, msg, strlen(msg));
 	_exit(status);
 }
@@ -127,26 +143,42 @@ static int mount_at(int rootfd, const char *type, const char *const *opts, unsig
 	return r;
 }
 
-/* /dev: a tmpfs filled while still detached. */
+static const char *const etc_files[2] = { "resolv.conf", "hosts" };
+static const char *const etc_tmp[2] = { ".acrun-resolv.conf", ".acrun-hosts" };
+static char *hosts_text(const char *hostname);
+
+static const struct {
+	const char *name;
+	unsigned maj, min;
+} nodes[] = { { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+	      { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 } };
+
+/* /dev: a tmpfs filled while still detached.  In a user namespace device
+ * nodes cannot be made: the host's are bound on empty files. */
 static int setup_dev(struct ctx *c, int rootfd, ac_error **err)
 {
 	static const char *const opts[] = { "mode", "0755", "size", "65536k", NULL };
-	static const struct {
-		const char *name;
-		unsigned maj, min;
-	} nodes[] = { { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
-		      { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 } };
+	_cleanup_free_ char *hosts = hosts_text(c->hostname);
 	static const char *const links[][2] = { { "ptmx", "pts/ptmx" },      { "fd", "/proc/self/fd" },
 						{ "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
 						{ "stderr", "/proc/self/fd/2" } };
 	int m = fs_mount("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
 	if (m < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
-		if (mknodat(m, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0) {
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		int r;
+		if (c->dev_fds[i] >= 0) {
+			r = openat(m, nodes[i].name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+			if (r >= 0)
+				close(r);
+		} else {
+			r = mknodat(m, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min));
+		}
+		if (r < 0) {
 			ac_error_errno(err, "mknod /dev/%s", nodes[i].name);
 			goto fail;
 		}
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][1], m, links[i][0]) < 0) {
 			ac_error_errno(err, "symlink /dev/%s", links[i][0]);
@@ -156,13 +188,31 @@ static int setup_dev(struct ctx *c, int rootfd, ac_error **err)
 		ac_error_errno(err, "mkdir in /dev");
 		goto fail;
 	}
-	if (c->console_fd >= 0) {
-		int f = openat(m, "console", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (f < 0) {
-			ac_error_errno(err, "/dev/console");
+	/* The spec wants /dev/console: the terminal when there is one, else
+	 * a null device (never the host's console). */
+	int f = c->console_fd >= 0 ? openat(m, "console", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+				   : mknodat(m, "console", S_IFCHR | 0600, makedev(1, 3));
+	if (f < 0) {
+		ac_error_errno(err, "/dev/console");
+		goto fail;
+	}
+	if (c->console_fd >= 0)
+		close(f);
+	/* The /etc files a run provides: written in this tmpfs, bound on
+	 * /etc (on the scaffold's empty files) and unlinked here, so that no
+	 * file is written to disk for them. */
+	const char *etc_text[2] = { c->miss_resolv ? c->resolv : NULL, c->miss_hosts ? hosts : NULL };
+	for (size_t i = 0; i < 2; i++) {
+		if (!etc_text[i])
+			continue;
+		int t = openat(m, etc_tmp[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (t < 0 || ac_write_all(t, etc_text[i], strlen(etc_text[i])) < 0) {
+			ac_error_errno(err, "/etc/%s", etc_files[i]);
+			if (t >= 0)
+				close(t);
 			goto fail;
 		}
-		close(f);
+		close(t);
 	}
 	if (attach(rootfd, m, "/dev", 0, err) < 0)
 		goto fail;
@@ -178,6 +228,26 @@ static int setup_dev(struct ctx *c, int rootfd, ac_error **err)
 		return -1;
 	if (c->console_fd >= 0 && attach(rootfd, c->console_fd, "/dev/console", 1, err) < 0)
 		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		if (c->dev_fds[i] < 0)
+			continue;
+		_cleanup_free_ char *p = xasprintf("/dev/%s", nodes[i].name);
+		if (attach(rootfd, c->dev_fds[i], p, 1, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (!etc_text[i])
+			continue;
+		_cleanup_free_ char *src = xasprintf("dev/%s", etc_tmp[i]), *dst = xasprintf("/etc/%s", etc_files[i]);
+		int t = open_tree(rootfd, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+		if (t < 0)
+			return ac_error_errno(err, "%s", dst);
+		int r = attach(rootfd, t, dst, 1, err);
+		close(t);
+		if (r < 0)
+			return -1;
+		unlinkat(rootfd, src, 0);
+	}
 	return 0;
 fail:
 	close(m);
@@ -194,7 +264,7 @@ static void protect_proc(int rootfd)
 			continue;
 		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 		if (mount_setattr(t, "", AT_EMPTY_PATH, &a, sizeof(a)) == 0)
-			move_mount(t, "", rootfd, ro[i], 0);
+			move_mount(t, "", rootfd, ro[i], MOVE_MOUNT_F_EMPTY_PATH);
 		close(t);
 	}
 }
@@ -335,12 +405,12 @@ static int trim_caps(uint64_t keep)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
-AC_NORETURN static void exec_app(struct ctx *c, char **env, int wdfd)
+AC_NORETURN static void exec_app(struct ctx *c, char **argv, char **env)
 {
-	const char *cmd = c->argv[0];
+	const char *cmd = argv[0];
 	int e = ENOENT;
 	if (strchr(cmd, '/')) {
-		execve(cmd, c->argv, env);
+		execve(cmd, argv, env);
 		e = errno;
 	} else {
 		const char *path = env_get(env, "PATH");
@@ -348,21 +418,30 @@ AC_NORETURN static void exec_app(struct ctx *c, char **env, int wdfd)
 		char *save = NULL;
 		for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 			_cleanup_free_ char *full = xasprintf("%s/%s", dir, cmd);
-			execve(full, c->argv, env);
+			execve(full, argv, env);
 			if (errno != ENOENT && errno != ENOTDIR)
 				e = errno;
 		}
 	}
-	(void)wdfd;
 	ac_error *err = NULL;
 	errno = e;
 	ac_error_errno(&err, "exec %s", cmd);
 	child_fail(c, e == ENOENT ? 127 : 126, err);
 }
 
-AC_NORETURN static void run_app(struct ctx *c, uid_t uid, gid_t gid, gid_t *groups, size_t ngroups, char **env,
-				int wdfd)
+struct ident {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t ngroups;
+	char **env;
+	int wdfd;
+};
+
+AC_NORETURN static void run_app(struct ctx *c, char **argv, const struct ident *id)
 {
+	uid_t uid = id->uid;
+	gid_t gid = id->gid;
 	sigset_t none;
 	sigemptyset(&none);
 	for (size_t i = 0; i < ARRAY_SIZE(fwd_signals); i++)
@@ -374,7 +453,16 @@ AC_NORETURN static void run_app(struct ctx *c, uid_t uid, gid_t gid, gid_t *grou
 	drop_bounding(c->caps);
 	if (c->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		FAIL(c, "no-new-privileges");
-	if (setgroups(ngroups, groups) < 0)
+	/* In a user namespace only the caller is mapped (as root), and
+	 * setgroups is denied so that no group can be dropped. */
+	if (c->userns && (id->ngroups || uid || gid)) {
+		ac_error *e = NULL;
+		ac_error_set(&e, EPERM, "%s %u: as non-root, acrun maps only the caller (as root, 0) inside the pod",
+			     id->ngroups ? "supplementary group" : uid ? "user" : "group",
+			     id->ngroups ? (unsigned)id->groups[0] : uid ? (unsigned)uid : (unsigned)gid);
+		child_fail(c, 125, e);
+	}
+	if (!c->userns && setgroups(id->ngroups, id->groups) < 0)
 		FAIL(c, "setgroups");
 	if (setresgid(gid, gid, gid) < 0)
 		FAIL(c, "setgid %u", (unsigned)gid);
@@ -382,15 +470,15 @@ AC_NORETURN static void run_app(struct ctx *c, uid_t uid, gid_t gid, gid_t *grou
 		FAIL(c, "setuid %u", (unsigned)uid);
 	if (uid == 0 && trim_caps(c->caps) < 0)
 		FAIL(c, "capset");
-	if (fchdir(wdfd) < 0)
+	if (fchdir(id->wdfd) < 0)
 		FAIL(c, "working directory");
-	close(wdfd);
+	close(id->wdfd);
 	/* Every fd but stdio goes at exec (CVE-2024-21626). */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != c->errw)
 				close(fd);
-	exec_app(c, env, wdfd);
+	exec_app(c, argv, id->env);
 }
 
 /* ---- init (C) ---- */
@@ -422,11 +510,73 @@ static int wait_loop(pid_t child, int is_init)
 	}
 }
 
-AC_NORETURN static void run_init(struct ctx *c)
+static int mount_rootfs(struct ctx *c, ac_error **err);
+static int take_mounts(struct ctx *c, ac_error **err);
+
+/* /sys: a new sysfs; in a user namespace that does not own the network
+ * namespace (--net=host) the kernel refuses one, and the host's is bound
+ * read-only instead. */
+static int make_sys(struct ctx *c, ac_error **err)
+{
+	int nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	ac_error *e = NULL;
+	int m = fs_mount("sysfs", NULL, nodev | MOUNT_ATTR_RDONLY, &e);
+	if (m >= 0 || !c->userns) {
+		if (m < 0 && err)
+			*err = e;
+		else
+			ac_error_free(&e);
+		return m;
+	}
+	ac_error_free(&e);
+	m = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | (unsigned)nodev };
+	if (m < 0 || mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+		ac_error_errno(err, "bind /sys");
+		if (m >= 0)
+			close(m);
+		return -1;
+	}
+	return m;
+}
+
+/* An event handler: forked like the app, waited for; its exit status. */
+static int run_handler(struct ctx *c, char **argv, const struct ident *id)
+{
+	pid_t h = fork();
+	if (h < 0)
+		return -1;
+	if (h == 0) {
+		c->errw = -1; /* its failures are its exit status */
+		run_app(c, argv, id);
+	}
+	return wait_loop(h, 1);
+}
+
+AC_NORETURN static void run_pod(struct ctx *c)
 {
 	const struct acr_run_opts *o = c->o;
 	ac_error *err = NULL;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		FAIL(c, "make / private");
+	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
+		FAIL(c, "sethostname %s", c->hostname);
+	/* Before anything of the pod can fork. */
+	if (acr_cgroup_join(&c->cg, &err) < 0)
+		child_fail(c, 125, err);
+	if (c->userns && take_mounts(c, &err) < 0)
+		child_fail(c, 125, err);
+	if (mount_rootfs(c, &err) < 0)
+		child_fail(c, 125, err);
+	/* proc and sys made while the host's are still visible: in a user
+	 * namespace the kernel allows them only then. */
+	int nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	int proc_m = fs_mount("proc", NULL, nodev, &err);
+	if (proc_m < 0)
+		child_fail(c, 125, err);
+	int sys_m = make_sys(c, &err);
+	if (sys_m < 0)
+		child_fail(c, 125, err);
 	umask(0);
 	if (chdir(c->pod.dir) < 0 || chdir("rootfs") < 0)
 		FAIL(c, "chdir to the pod's rootfs");
@@ -439,19 +589,20 @@ AC_NORETURN static void run_init(struct ctx *c)
 	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		FAIL(c, "open /");
-	int nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	if (mount_at(rootfd, "proc", NULL, nodev, "/proc", &err) < 0)
+	if (attach(rootfd, proc_m, "/proc", 0, &err) < 0 || attach(rootfd, sys_m, "/sys", 0, &err) < 0)
 		child_fail(c, 125, err);
-	if (mount_at(rootfd, "sysfs", NULL, nodev | MOUNT_ATTR_RDONLY, "/sys", &err) < 0)
-		child_fail(c, 125, err);
+	close(proc_m);
+	close(sys_m);
 	if (setup_dev(c, rootfd, &err) < 0)
 		child_fail(c, 125, err);
-	if (missing_in_root(rootfd, "/tmp")) {
+	if (c->scaffold ? c->miss_tmp : missing_in_root(rootfd, "/tmp")) {
 		static const char *const t[] = { "mode", "1777", NULL };
 		if (mount_at(rootfd, "tmpfs", t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/tmp", &err) < 0)
 			child_fail(c, 125, err);
 	}
-	if (c->resolv && missing_in_root(rootfd, "/etc/resolv.conf")) {
+	if (c->scaffold) {
+		/* done with /dev */
+	} else if (c->resolv && missing_in_root(rootfd, "/etc/resolv.conf")) {
 		if (write_new_file(rootfd, "/etc", "resolv.conf", c->resolv, &err) < 0)
 			child_fail(c, 125, err);
 	} else if (c->resolv_fd >= 0 && is_regular_in_root(rootfd, "/etc/resolv.conf")) {
@@ -460,7 +611,7 @@ AC_NORETURN static void run_init(struct ctx *c)
 		if (attach(rootfd, c->resolv_fd, "/etc/resolv.conf", 1, &err) < 0)
 			child_fail(c, 125, err);
 	}
-	if (missing_in_root(rootfd, "/etc/hosts")) {
+	if (!c->scaffold && missing_in_root(rootfd, "/etc/hosts")) {
 		_cleanup_free_ char *h = hosts_text(c->hostname);
 		if (write_new_file(rootfd, "/etc", "hosts", h, &err) < 0)
 			child_fail(c, 125, err);
@@ -510,19 +661,40 @@ AC_NORETURN static void run_init(struct ctx *c)
 	}
 	char **env = compose_env(c, uid, home, shell);
 	close(rootfd);
+	struct ident id = { uid, gid, groups, ng, env, wdfd };
 
+	if (c->pre_start) {
+		int st = run_handler(c, c->pre_start, &id);
+		if (st != 0) {
+			ac_error_set(&err, 0, "pre-start event handler %s failed (exit status %d); the app was not run",
+				     c->pre_start[0], st);
+			child_fail(c, 125, err);
+		}
+	}
 	pid_t app = fork();
 	if (app < 0)
 		FAIL(c, "fork");
 	if (app == 0)
-		run_app(c, uid, gid, groups, ng, env, wdfd);
-	/* PID 1 holds nothing the app could reach through /proc/1. */
+		run_app(c, c->argv, &id);
+	/* PID 1 holds nothing the app could reach through /proc/1: only the
+	 * terminal and working directory post-stop needs. */
 	prctl(PR_SET_DUMPABLE, 0);
-	syscall(SYS_close_range, 0, ~0U, 0);
-	_exit(wait_loop(app, 1));
+	if (c->post_stop) {
+		if (wdfd > 3)
+			syscall(SYS_close_range, 3, (unsigned)wdfd - 1, 0);
+		syscall(SYS_close_range, (unsigned)wdfd + 1, ~0U, 0);
+		c->errw = -1;
+	} else {
+		syscall(SYS_close_range, 0, ~0U, 0);
+	}
+	int status = wait_loop(app, 1);
+	/* Its status is not the pod's: the app's is. */
+	if (c->post_stop)
+		run_handler(c, c->post_stop, &id);
+	_exit(status);
 }
 
-/* ---- setup (C0) ---- */
+/* ---- setup ---- */
 
 static int mount_rootfs(struct ctx *c, ac_error **err)
 {
@@ -569,8 +741,9 @@ static int mount_rootfs(struct ctx *c, ac_error **err)
 		return 0;
 	}
 	if (!o->no_overlay) {
-		_cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", o->rootfs,
-						      c->pod.dir, c->pod.dir);
+		_cleanup_free_ char *opts = xasprintf("lowerdir=%s%s%s,upperdir=%s/upper,workdir=%s/work", o->rootfs,
+						      c->scaffold ? ":" : "", c->scaffold ? c->scaffold : "", c->pod.dir,
+						      c->pod.dir);
 		if (mount("overlay", root, "overlay", MS_NODEV, opts) == 0)
 			return 0;
 		if (o->debug) {
@@ -578,39 +751,73 @@ static int mount_rootfs(struct ctx *c, ac_error **err)
 			o->debug(m);
 		}
 	}
-	if (acr_copy_tree(o->rootfs, root, err) < 0)
+	if (acr_copy_tree(o->rootfs, root, err) < 0 || (c->scaffold && acr_copy_over(c->scaffold, root, err) < 0))
 		return -1;
 	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return ac_error_errno(err, "bind %s", root);
 	return 0;
 }
 
-AC_NORETURN static void run_setup(struct ctx *c)
+static int ns_flags(const struct ctx *c)
 {
-	ac_error *err = NULL;
+	return CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (c->o->net == ACR_NET_NONE ? CLONE_NEWNET : 0);
+}
+
+static int write_proc_self(const char *file, const char *text)
+{
+	_cleanup_free_ char *p = xasprintf("/proc/self/%s", file);
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = ac_write_all(fd, text, strlen(text));
+	close(fd);
+	return r;
+}
+
+/* C0, as non-root: a user namespace mapping the caller (only) to root,
+ * then the pod's namespaces; C is forked into the new PID namespace. */
+AC_NORETURN static void run_userns_setup(struct ctx *c)
+{
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
-	if (c->o->net == ACR_NET_NONE)
-		flags |= CLONE_NEWNET;
-	if (unshare(flags) < 0)
-		FAIL(c, "unshare (namespaces)");
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		FAIL(c, "make / private");
-	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
-		FAIL(c, "sethostname %s", c->hostname);
-	if (mount_rootfs(c, &err) < 0)
-		child_fail(c, 125, err);
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	if (unshare(CLONE_NEWUSER) < 0) {
+		ac_error *e = NULL;
+		ac_error_errno(&e, "acrun run as non-root needs a user namespace, and the kernel refused one (see "
+				   "user.max_user_namespaces, kernel.unprivileged_userns_clone or the AppArmor "
+				   "userns restrictions); run it as root");
+		child_fail(c, 125, e);
+	}
+	_cleanup_free_ char *um = xasprintf("0 %u 1\n", (unsigned)uid), *gm = xasprintf("0 %u 1\n", (unsigned)gid);
+	if (write_proc_self("setgroups", "deny") < 0 || write_proc_self("uid_map", um) < 0 ||
+	    write_proc_self("gid_map", gm) < 0)
+		FAIL(c, "user namespace: map uid %u and gid %u to root", (unsigned)uid, (unsigned)gid);
+	if (unshare(ns_flags(c) | CLONE_NEWPID) < 0)
+		FAIL(c, "unshare (namespaces) in a user namespace");
 	pid_t init = fork();
 	if (init < 0)
 		FAIL(c, "fork");
-	if (init == 0)
-		run_init(c);
+	if (init == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		run_pod(c);
+	}
 	close(c->errw);
 	_exit(wait_loop(init, 0));
 }
 
+/* C, as root: P unshared the PID namespace for it. */
+AC_NORETURN static void run_root_setup(struct ctx *c)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (unshare(ns_flags(c)) < 0)
+		FAIL(c, "unshare (namespaces)");
+	run_pod(c);
+}
+
 /* Detached mounts of the volume sources and the terminal, made in the
- * host's mount namespace where their mounts live. */
+ * mount namespace where their mounts live: the host's as root (by P); as
+ * non-root C's own copy of it, the only one where it may clone mounts, so
+ * that the host paths are opened again there (with the same checks). */
 static int take_mounts(struct ctx *c, ac_error **err)
 {
 	for (size_t i = 0; i < c->n_vols; i++) {
@@ -623,6 +830,11 @@ static int take_mounts(struct ctx *c, ac_error **err)
 			if ((mkdir(vd, 0755) < 0 && errno != EEXIST) || (mkdir(d, 0755) < 0 && errno != EEXIST))
 				return ac_error_errno(err, "volume %s", v->name);
 			own = open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			src = own;
+		} else if (c->userns) {
+			own = acr_open_host_nofollow(v->source, err);
+			if (own < 0)
+				return ac_error_wrap(err, "volume %s", v->name);
 			src = own;
 		}
 		v->tree_fd = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
@@ -647,6 +859,16 @@ static int take_mounts(struct ctx *c, ac_error **err)
 		if (ttyname_r(0, tty, sizeof(tty)) == 0)
 			c->console_fd = open_tree(AT_FDCWD, tty, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	}
+	if (!c->userns)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		_cleanup_free_ char *p = xasprintf("/dev/%s", nodes[i].name);
+		c->dev_fds[i] = open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (c->dev_fds[i] < 0)
+			return ac_error_errno(err, "bind %s", p);
+	}
+	if (c->console_fd < 0)
+		c->console_fd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	return 0;
 }
 
@@ -663,6 +885,9 @@ static int prepare_volumes(struct ctx *c, ac_error **err)
 		const char *path = json_string_value(json_object_get(mp, "path"));
 		struct vol *v = &c->vols[c->n_vols];
 		v->src_fd = v->tree_fd = -1;
+		/* The spec lets a manifest omit the path; it cannot be run. */
+		if (!path || !*path)
+			return ac_error_set(err, EINVAL, "mount point %s has no path in the image's manifest", name);
 		const struct acr_volume *given = NULL;
 		for (size_t k = 0; k < o->n_volumes; k++)
 			if (strcmp(o->volumes[k].name, name) == 0)
@@ -687,6 +912,7 @@ static int prepare_volumes(struct ctx *c, ac_error **err)
 			v->empty = given->name;
 			continue;
 		}
+		v->source = given->source;
 		v->src_fd = acr_open_host_nofollow(given->source, err);
 		if (v->src_fd < 0)
 			return ac_error_wrap(err, "volume %s", name);
@@ -786,10 +1012,52 @@ static void ctx_release(struct ctx *c)
 		close(c->console_fd);
 	if (c->resolv_fd >= 0)
 		close(c->resolv_fd);
+	for (size_t i = 0; i < ARRAY_SIZE(c->dev_fds); i++)
+		if (c->dev_fds[i] >= 0)
+			close(c->dev_fds[i]);
+	acr_cgroup_remove(&c->cg);
 	free(c->vols);
 	ac_strv_free(c->argv);
+	ac_strv_free(c->pre_start);
+	ac_strv_free(c->post_stop);
 	free(c->resolv);
 	acr_pod_release(&c->pod);
+}
+
+/* The exec of the event handler called name, or NULL. */
+static char **handler_argv(json_t *app, const char *name, ac_error **err)
+{
+	json_t *h, *e;
+	size_t i, k;
+	json_array_foreach(json_object_get(app, "eventHandlers"), i, h) {
+		const char *n = json_string_value(json_object_get(h, "name"));
+		if (!n || strcmp(n, name) != 0)
+			continue;
+		json_t *ex = json_object_get(h, "exec");
+		char **v = xcalloc(json_array_size(ex) + 1, sizeof(char *));
+		json_array_foreach(ex, k, e)
+			v[k] = xstrdup(json_string_value(e) ? json_string_value(e) : "");
+		if (!v[0] || !*v[0]) {
+			ac_strv_free(v);
+			ac_error_set(err, EINVAL, "event handler %s has an empty exec", name);
+			return NULL;
+		}
+		return v;
+	}
+	return NULL;
+}
+
+/* What the image lacks of /tmp, /etc/resolv.conf and /etc/hosts (a path
+ * through a symlink counts as present: it is left alone). */
+static int scan_image(struct ctx *c, ac_error **err)
+{
+	_cleanup_close_ int r = open(c->o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r < 0)
+		return ac_error_errno(err, "%s", c->o->rootfs);
+	c->miss_tmp = missing_in_root(r, "/tmp");
+	c->miss_resolv = c->resolv && missing_in_root(r, "/etc/resolv.conf");
+	c->miss_hosts = missing_in_root(r, "/etc/hosts");
+	return 0;
 }
 
 static char **build_argv(const struct acr_run_opts *o, json_t *app, ac_error **err)
@@ -827,8 +1095,13 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 {
 	struct ctx c = { 0 };
 	struct scaffold sc;
+	_cleanup_free_ char *scaffold = NULL;
 	c.o = o;
 	c.console_fd = c.resolv_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(c.dev_fds); i++)
+		c.dev_fds[i] = -1;
+	c.cg.procs[0] = c.cg.procs[1] = -1;
+	c.userns = geteuid() != 0;
 	c.pod.dirfd = c.pod.lockfd = -1;
 	c.app = json_object_get(o->manifest, "app");
 	if (fail_status)
@@ -838,9 +1111,13 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 	/* A build step runs with the defaults, not the image's isolators. */
 	json_t *none = json_object();
 	json_t *iso = o->build_step ? none : o->manifest;
+	long long mem = 0, cpu = 0;
+	int request_only = 0;
 	int irc = acr_isolators_check(iso, o->net, &ignored, err);
 	if (irc == 0)
 		irc = acr_caps_from_isolators(iso, &c.caps, err);
+	if (irc == 0)
+		irc = acr_resource_limits(iso, &mem, &cpu, &request_only, err);
 	c.nnp = acr_no_new_privs(iso);
 	json_decref(none);
 	if (irc < 0)
@@ -852,6 +1129,20 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 	c.argv = build_argv(o, c.app, err);
 	if (!c.argv)
 		return -1;
+	ac_error *he = NULL;
+	if (!o->build_step) {
+		c.pre_start = handler_argv(c.app, "pre-start", &he);
+		if (!he)
+			c.post_stop = handler_argv(c.app, "post-stop", &he);
+	}
+	if (he) {
+		if (err)
+			*err = he;
+		else
+			ac_error_free(&he);
+		ctx_release(&c);
+		return -1;
+	}
 	/* Default hostname: the last component of the image name. */
 	const char *slash = strrchr(name, '/');
 	char hn[64];
@@ -863,15 +1154,26 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 	char *resolv = NULL;
 	if (ac_read_file_at(AT_FDCWD, "/etc/resolv.conf", 65536, &resolv, NULL, NULL) == 0)
 		c.resolv = resolv;
+	if (!o->upper) {
+		scaffold = acr_store_scaffold(o->store, err);
+		if (!scaffold || scan_image(&c, err) < 0)
+			goto out;
+		c.scaffold = scaffold;
+	}
 	if (acr_pod_create(o->store, o->image_id, name, &c.pod, err) < 0)
 		goto out;
-	if (mkdirat(c.pod.dirfd, "upper", 0755) < 0 || mkdirat(c.pod.dirfd, "work", 0700) < 0 ||
-	    mkdirat(c.pod.dirfd, "rootfs", 0755) < 0) {
-		ac_error_errno(err, "%s", c.pod.dir);
+	if (!c.userns && take_mounts(&c, err) < 0)
 		goto out;
+	if (mem || cpu) {
+		_cleanup_free_ char *cgname = xasprintf("acrun-%s", c.pod.uuid);
+		ac_error *ce = NULL;
+		if (acr_cgroup_setup(&c.cg, cgname, mem, cpu, &ce) < 0 && o->warn) {
+			_cleanup_free_ char *m = xasprintf("isolators not enforced: %s%s%s (%s)", mem ? "resource/memory" : "",
+							   mem && cpu ? ", " : "", cpu ? "resource/cpu" : "", ce->msg);
+			o->warn(m);
+		}
+		ac_error_free(&ce);
 	}
-	if (take_mounts(&c, err) < 0)
-		goto out;
 	if (o->upper)
 		scaffold_note(o, &sc);
 	if (o->debug) {
@@ -891,8 +1193,31 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	fflush(NULL);
+	/* As root the PID namespace is unshared for the next child only: it
+	 * becomes its PID 1 (one fork less), and P gets its own back. */
+	int own_pidns = -1;
+	if (!c.userns) {
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0 || unshare(CLONE_NEWPID) < 0) {
+			ac_error_errno(err, "unshare (PID namespace)");
+			if (own_pidns >= 0)
+				close(own_pidns);
+			close(pfd[0]);
+			close(pfd[1]);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			goto out;
+		}
+	}
 	pid_t setup = fork();
+	int fork_errno = errno;
+	if (own_pidns >= 0) {
+		/* Only P goes back: the child's children belong to its own. */
+		if (setup != 0 && setns(own_pidns, CLONE_NEWPID) < 0 && setup > 0)
+			kill(setup, SIGKILL); /* P must not stay in a namespace it cannot fork into */
+		close(own_pidns);
+	}
 	if (setup < 0) {
+		errno = fork_errno;
 		ac_error_errno(err, "fork");
 		close(pfd[0]);
 		close(pfd[1]);
@@ -901,7 +1226,9 @@ int acr_run(const struct acr_run_opts *o, int *fail_status, ac_error **err)
 	}
 	if (setup == 0) {
 		close(pfd[0]);
-		run_setup(&c);
+		if (c.userns)
+			run_userns_setup(&c);
+		run_root_setup(&c);
 	}
 	close(pfd[1]);
 	ac_buf msg = AC_BUF_INIT;

@@ -27,4 +27,26 @@ int acr_write_back(const char *merged, const char *upper, const char *const *low
  * counts the whiteouts. */
 int acr_drop_whiteouts(const char *upper, size_t *n, ac_error **err);
 
+/* cgroup.c: a cgroup per pod for resource/memory and resource/cpu. */
+struct acr_cgroup {
+	char *dirs[2];
+	int procs[2]; /* their cgroup.procs, open for writing */
+	size_t n;
+};
+/* "128Mi", "1G", "500m": bytes, or thousandths when milli (CPU). */
+int acr_quantity_parse(const char *s, int milli, long long *out);
+/* The limits of the isolators (0: none); *request_only when an isolator
+ * has a request and no limit (nothing to enforce). */
+int acr_resource_limits(json_t *manifest, long long *mem, long long *cpu, int *request_only, ac_error **err);
+/* Creates the cgroup(s) NAME with the limits (nothing when both are 0). */
+int acr_cgroup_setup(struct acr_cgroup *cg, const char *name, long long mem, long long cpu, ac_error **err);
+/* Moves the calling process into them. */
+int acr_cgroup_join(struct acr_cgroup *cg, ac_error **err);
+void acr_cgroup_remove(struct acr_cgroup *cg);
+
+/* store.c: DIR/scaffold, made on first use (malloc'ed path). */
+char *acr_store_scaffold(struct acr_store *s, ac_error **err);
+/* store.c: drops records of files whose image is gone (exclusive lock). */
+void acr_store_prune_files(struct acr_store *s);
+
 #endif

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
 #include "ac/aci.h"
 #include "ac/buf.h"
 #include "ac/extract.h"
@@ -223,6 +225,121 @@ static int image_present(struct acr_store *s, const char *id)
 	return faccessat(s->dirfd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* ---- files seen before, by identity ----
+ * files/stat-<dev>-<ino> holds "<size> <mtime> <ctime> <image ID>" of a
+ * file whose bytes were hashed to that ID, so that running it again reads
+ * nothing.  Sound when the identity changes with the bytes: on filesystems
+ * whose timestamps the kernel keeps (not FUSE or network ones, where the
+ * server says what it likes), any write moves ctime forward, and ctime
+ * cannot be set from user space.  A file changed again within the
+ * timestamps' granularity after it was read would keep its ctime, so an
+ * identity is recorded only when its ctime is a second older than the
+ * read (as git does with "racily clean" entries). */
+
+#define STAT_MARGIN_NS 1000000000LL
+
+static int fs_keeps_ctime(int fd)
+{
+	static const long local[] = {
+		0xEF53,     /* ext2/3/4 */
+		0x58465342, /* xfs */
+		0x9123683E, /* btrfs */
+		0x01021994, /* tmpfs */
+		0xF2F52010, /* f2fs */
+		0x794c7630, /* overlayfs */
+		0x2fc12fc1, /* zfs */
+		0xca451a4e, /* bcachefs */
+	};
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(local); i++)
+		if ((long)sf.f_type == local[i])
+			return 1;
+	return 0;
+}
+
+static long long ns_of(struct timespec t)
+{
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static char *stat_key(const struct stat *st)
+{
+	return xasprintf("files/stat-%llx-%llx", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
+}
+
+static char *stat_line(const struct stat *st, const char *id)
+{
+	return xasprintf("%lld %lld %lld %s\n", (long long)st->st_size, ns_of(st->st_mtim), ns_of(st->st_ctim),
+			 id ? id : "");
+}
+
+static int same_identity(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       ns_of(a->st_mtim) == ns_of(b->st_mtim) && ns_of(a->st_ctim) == ns_of(b->st_ctim);
+}
+
+/* The image ID recorded for this identity, if any. */
+static int stat_lookup(struct acr_store *s, int fd, const struct stat *st, char id[AC_IMAGE_ID_LEN + 1])
+{
+	_cleanup_free_ char *key = stat_key(st), *text = NULL, *want = stat_line(st, NULL);
+	if (ac_read_file_at(s->dirfd, key, 512, &text, NULL, NULL) < 0)
+		return 0;
+	want[strcspn(want, "\n")] = '\0';
+	size_t n = strlen(want);
+	text[strcspn(text, "\n")] = '\0';
+	if (strncmp(text, want, n) != 0 || !is_image_id(text + n) || !image_present(s, text + n) ||
+	    !fs_keeps_ctime(fd))
+		return 0;
+	memcpy(id, text + n, AC_IMAGE_ID_LEN + 1);
+	return 1;
+}
+
+/* Records the identity the file had before it was read, if it still has
+ * it and is old enough; best effort, never synced (a lost entry costs one
+ * more import). */
+static void stat_record(struct acr_store *s, int fd, const struct stat *before, const char *id)
+{
+	struct stat now;
+	struct timespec t;
+	if (fstat(fd, &now) < 0 || !same_identity(before, &now) || !fs_keeps_ctime(fd) ||
+	    clock_gettime(CLOCK_REALTIME, &t) < 0 || ns_of(before->st_ctim) > ns_of(t) - STAT_MARGIN_NS)
+		return;
+	_cleanup_free_ char *key = stat_key(before), *line = stat_line(before, id);
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp%ld", key, (long)getpid());
+	int f = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (f < 0)
+		return;
+	int r = ac_write_all(f, line, strlen(line));
+	close(f);
+	if (r < 0 || renameat(s->dirfd, tmp, s->dirfd, key) < 0)
+		unlinkat(s->dirfd, tmp, 0);
+}
+
+/* A file seen before and unchanged: its signature is still checked (the
+ * trust store may have changed since: a key removed, a key expired, another
+ * --trust-dir), on the file itself, whose identity is checked again after
+ * the check read it.  1: done; 0: import it; -1: refused. */
+static int import_known(struct acr_store *s, int src, const char *path, const struct stat *st, acr_verify_fn verify,
+			void *varg, char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
+{
+	if (!stat_lookup(s, src, st, id))
+		return 0;
+	if (!verify)
+		return 1;
+	json_t *m = acr_store_manifest(s, id, NULL);
+	if (!m)
+		return 0;
+	int r = lseek(src, 0, SEEK_SET) < 0 ? ac_error_errno(err, "seek %s", path) : verify(src, path, m, varg, err);
+	json_decref(m);
+	if (r < 0)
+		return -1;
+	struct stat after;
+	return fstat(src, &after) == 0 && same_identity(st, &after);
+}
+
 int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify, void *varg,
 		     char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
 {
@@ -234,6 +351,9 @@ int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify
 		return ac_error_errno(err, "%s", path);
 	if (!S_ISREG(st.st_mode))
 		return ac_error_set(err, EINVAL, "%s: not a regular file", path);
+	int seen = import_known(s, src, path, &st, verify, varg, id, err);
+	if (seen != 0)
+		return seen < 0 ? -1 : 0;
 	if (acr_store_lock(s, 0, err) < 0)
 		return -1;
 	_cleanup_free_ char *tmp = NULL, *work = NULL, *known = NULL, *text = NULL, *rdir = NULL, *aci = NULL,
@@ -262,6 +382,7 @@ int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify
 		text[strcspn(text, "\n")] = '\0';
 		if (is_image_id(text) && image_present(s, text)) {
 			memcpy(id, text, AC_IMAGE_ID_LEN + 1);
+			stat_record(s, src, &st, id);
 			rc = 0;
 			goto out;
 		}
@@ -308,6 +429,7 @@ int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify
 		if (ac_write_file_atomic(kp, line, strlen(line), 0644, err) < 0)
 			goto out;
 	}
+	stat_record(s, src, &st, id);
 	rc = 0;
 out:
 	if (tmp)
@@ -379,6 +501,73 @@ json_t *acr_store_manifest(struct acr_store *s, const char *id, ac_error **err)
 	if (ac_read_file_at(s->dirfd, p, AC_MANIFEST_MAX_SIZE, &text, &len, err) < 0)
 		return NULL;
 	return ac_manifest_parse(text, len, err);
+}
+
+/* DIR/scaffold: the mount points and /etc placeholders every pod needs,
+ * a lower layer under each image's tree, made once. */
+char *acr_store_scaffold(struct acr_store *s, ac_error **err)
+{
+	char *path = xasprintf("%s/scaffold", s->dir);
+	if (faccessat(s->dirfd, "scaffold", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return path;
+	static const char *const dirs[] = { "proc", "sys", "dev", "tmp", "etc" };
+	_cleanup_free_ char *work = xasprintf("%s/tmp/scaffold-XXXXXX", s->dir);
+	int rc = -1;
+	if (!mkdtemp(work)) {
+		ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+		free(path);
+		return NULL;
+	}
+	_cleanup_close_ int w = open(work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w < 0 || fchmod(w, 0755) < 0)
+		goto out;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (mkdirat(w, dirs[i], 0755) < 0)
+			goto out;
+	for (size_t i = 0; i < 2; i++) {
+		int f = openat(w, i ? "etc/hosts" : "etc/resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (f < 0)
+			goto out;
+		close(f);
+	}
+	if (rename(work, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		ac_error_errno(err, "%s", path);
+		free(path);
+		path = NULL;
+	}
+	ac_rm_rf(work, NULL);
+	return path;
+}
+
+/* Drops files/ entries whose image is gone (store lock held exclusive). */
+void acr_store_prune_files(struct acr_store *s)
+{
+	int dfd = openat(s->dirfd, "files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *text = NULL;
+		int keep = 0;
+		if (!strstr(de->d_name, ".tmp") && ac_read_file_at(dirfd(d), de->d_name, 512, &text, NULL, NULL) == 0) {
+			text[strcspn(text, "\n")] = '\0';
+			const char *id = strrchr(text, ' ') ? strrchr(text, ' ') + 1 : text;
+			keep = is_image_id(id) && image_present(s, id);
+		}
+		if (!keep)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
 }
 
 /* ---- dependencies ---- */

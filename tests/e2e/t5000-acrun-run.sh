@@ -183,8 +183,8 @@ test_expect_success 'a sysctl isolator on a host key is refused; unknown isolato
 	cat /proc/sys/kernel/core_pattern > before &&
 	test_must_fail $A run sc.aci 2> err && test_grep "kernel.core_pattern" err &&
 	cat /proc/sys/kernel/core_pattern | test_cmp before - &&
-	make_image mem example.com/mem "{\"exec\":[\"/bin/probe\"],\"user\":\"0\",\"group\":\"0\",\"isolators\":[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"1G\"}}]}" &&
-	$A run mem.aci > out 2> err && test_grep "warning: isolators not enforced: resource/memory" err
+	make_image oom example.com/oom "{\"exec\":[\"/bin/probe\"],\"user\":\"0\",\"group\":\"0\",\"isolators\":[{\"name\":\"os/linux/oom-score-adj\",\"value\":100}]}" &&
+	$A run oom.aci > out 2> err && test_grep "warning: isolators not enforced: os/linux/oom-score-adj" err
 '
 
 test_expect_success 'capabilities: default set, retain-set, no-new-privileges' '

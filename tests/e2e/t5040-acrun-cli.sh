@@ -51,7 +51,7 @@ test_expect_success 'usage errors keep their messages and statuses' '
 	test_expect_code 2 acrun fetch 2> err && echo "acrun: usage: acrun fetch IMAGE" | test_cmp - err &&
 	test_expect_code 2 acrun image render x 2> err && echo "acrun: usage: acrun image render ID DIR" | test_cmp - err &&
 	test_expect_code 2 acrun trust x 2> err &&
-	echo "acrun: usage: acrun trust --prefix PREFIX KEYFILE | --root KEYFILE | list | rm FINGERPRINT" | test_cmp - err &&
+	echo "acrun: usage: acrun trust --prefix PREFIX [KEYFILE|URL] | --root KEYFILE|URL | list | rm FINGERPRINT" | test_cmp - err &&
 	test_expect_code 2 acrun help nope 2> err && test_grep "unknown command nope" err &&
 	test_expect_code 2 $A list --format yaml 2> err && echo "acrun: --format: want text or json" | test_cmp - err &&
 	test_expect_code 2 acrun __doc nope 2> err && test_one_line err
