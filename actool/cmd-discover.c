@@ -120,7 +120,12 @@ const struct actool_cmd cmd_discover = {
 	.name = "discover",
 	.summary = "Discover the download URLs for one or more app container images",
 	.usage = "[--json] [--port] [--insecure] APP...",
-	.description = "Discover the download URLs for an app",
+	.description = "Discover the download URLs for an app.\n"
+		       "Credentials for hosts that need them are read from rkt-style files in\n"
+		       "/usr/lib/acrun/auth.d, /etc/acrun/auth.d and $XDG_CONFIG_HOME/acrun/auth.d\n"
+		       "({\"rktKind\":\"auth\",\"rktVersion\":\"v1\",\"domains\":[HOST...],\"type\":\"basic\"\n"
+		       "with \"credentials\":{\"user\":U,\"password\":P}, or \"oauth\" with {\"token\":T})\n"
+		       "and sent only over HTTPS, only to the hosts listed.",
 	.opts = opts,
 	.run = run_discover,
 };

@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include "ac/trust.h"
 
-static const char *keyring, *trust_dir = "/etc/acrun";
+static const char *keyring, *trust_dir = AC_TRUST_LOCAL_DIR, *system_trust_dir = AC_TRUST_SYSTEM_DIR;
 
 static const struct ac_opt opts[] = {
 	{ "keyring", AC_OPT_STRING, &keyring, "Check against the keys in this file instead of the trust store", NULL },
-	{ "trust-dir", AC_OPT_STRING, &trust_dir, "Trust store: keys under DIR/trustedkeys/{root.d,prefix.d/PREFIX}", "/etc/acrun" },
+	{ "trust-dir", AC_OPT_STRING, &trust_dir, "Trust store: keys under DIR/trustedkeys/{root.d,prefix.d/PREFIX}", AC_TRUST_LOCAL_DIR },
+	{ "system-trust-dir", AC_OPT_STRING, &system_trust_dir,
+	  "System trust store, laid out the same, read before --trust-dir (\"\": none)", AC_TRUST_SYSTEM_DIR },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -46,7 +48,8 @@ static int run_verify(int argc, char **argv)
 		actool_err("verify: %s: %s", aci, strerror(errno));
 		return 1;
 	}
-	if (ac_trust_verify(trust_dir, name, fd, asc, &signer, &err) < 0) {
+	struct ac_trust_store ts = { system_trust_dir && *system_trust_dir ? system_trust_dir : NULL, trust_dir };
+	if (ac_trust_store_verify(&ts, name, fd, asc, &signer, &err) < 0) {
 		if (err->code == EPERM)
 			ac_error_set(&err, EPERM, "%s (trust the signer's key with: acrun trust --prefix %s KEYFILE)",
 				     err->msg, name);
@@ -63,13 +66,14 @@ fail:
 const struct actool_cmd cmd_verify = {
 	.name = "verify",
 	.summary = "Verify the signature of an ACI against trusted keys",
-	.usage = "[--keyring=FILE | --trust-dir=DIR] ACI_FILE [SIGNATURE]",
+	.usage = "[--keyring=FILE | [--system-trust-dir=DIR] --trust-dir=DIR] ACI_FILE [SIGNATURE]",
 	.description = "Check the detached OpenPGP signature of ACI_FILE (ACI_FILE.asc unless\n"
 		       "SIGNATURE is given; armored or binary). The keys are those trusted for\n"
 		       "the image's name in the trust store that acrun uses (root keys and keys\n"
 		       "of every prefix of the name on whole path components), or the keys of\n"
-		       "--keyring. Prints the signer's fingerprint and exits 0 when the\n"
-		       "signature is good.",
+		       "--keyring. As in rkt, the system store is read first and an empty file\n"
+		       "named by a fingerprint in the --trust-dir store masks that system key.\n"
+		       "Prints the signer's fingerprint and exits 0 when the signature is good.",
 	.opts = opts,
 	.run = run_verify,
 };

@@ -2,8 +2,13 @@
 #include "ac/discovery.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <sys/utsname.h>
+#include "ac/fs.h"
 #include "ac/manifest.h"
+#include "ac/registry.h" /* ac_base64_encode */
 
 /* ---- app strings ---- */
 
@@ -309,6 +314,207 @@ size_t ac_html_find_meta(const char *h, size_t len, struct ac_meta **out, size_t
 	return n;
 }
 
+/* ---- credentials (rkt's auth.d) ---- */
+
+#define AUTH_FILE_MAX (1u << 20)
+
+void ac_auth_free(struct ac_auth *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].domain);
+		free(a->v[i].authorization);
+		free(a->v[i].file);
+	}
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+static void auth_put(struct ac_auth *a, const char *domain, const char *authz, const char *file)
+{
+	size_t i;
+	for (i = 0; i < a->n && strcasecmp(a->v[i].domain, domain); i++)
+		;
+	if (i == a->n) {
+		a->v = xrealloc(a->v, (a->n + 1) * sizeof(*a->v));
+		a->v[a->n++] = (struct ac_auth_entry){ xstrdup(domain), NULL, NULL };
+	}
+	free(a->v[i].authorization);
+	free(a->v[i].file);
+	a->v[i].authorization = xstrdup(authz);
+	a->v[i].file = xstrdup(file);
+}
+
+static const char *json_str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
+/* One file, with rkt's checks and messages; adds to dir_set (the entries
+ * of this directory, where a repeated domain is an error). */
+static int auth_parse(const char *path, struct ac_auth *dir_set, ac_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	ac_error *e = NULL;
+	if (ac_read_file_at(AT_FDCWD, path, AUTH_FILE_MAX, &data, &len, &e) < 0) {
+		int skip = e->code == EACCES || e->code == ENOENT; /* the admin's, not for this user */
+		if (skip) {
+			ac_error_free(&e);
+			return 0;
+		}
+		*err = e;
+		return -1;
+	}
+	json_error_t je;
+	json_t *j = json_loadb(data, len, 0, &je);
+	if (!j || !json_is_object(j)) {
+		json_decref(j);
+		return ac_error_set(err, EINVAL, "%s: not a JSON object%s%s", path, j ? "" : ": ", j ? "" : je.text);
+	}
+	int rc = 0;
+	const char *kind = json_str(j, "rktKind"), *ver = json_str(j, "rktVersion"), *type = json_str(j, "type");
+	json_t *domains = json_object_get(j, "domains"), *creds = json_object_get(j, "credentials");
+	_cleanup_free_ char *authz = NULL;
+	if (!strcmp(kind, "dockerAuth"))
+		goto out; /* registry credentials: docker2aci's business */
+	if (strcmp(kind, "auth") || strcmp(ver, "v1")) {
+		rc = ac_error_set(err, EINVAL, "%s: no parser available for configuration of kind \"%s\" and version \"%s\"",
+				  path, kind, ver);
+		goto out;
+	}
+	if (!json_is_array(domains) || json_array_size(domains) == 0) {
+		rc = ac_error_set(err, EINVAL, "%s: no domains specified", path);
+		goto out;
+	}
+	if (!strcmp(type, "basic")) {
+		const char *user = json_str(creds, "user"), *pass = json_str(creds, "password");
+		if (!*user || !*pass) {
+			rc = ac_error_set(err, EINVAL, "%s: %s not specified", path, *user ? "password" : "user");
+			goto out;
+		}
+		if (strchr(user, ':')) {
+			rc = ac_error_set(err, EINVAL, "%s: a user name cannot contain ':'", path);
+			goto out;
+		}
+		_cleanup_free_ char *up = xasprintf("%s:%s", user, pass);
+		_cleanup_free_ char *b = ac_base64_encode(up, strlen(up));
+		authz = xasprintf("Basic %s", b);
+	} else if (!strcmp(type, "oauth")) {
+		const char *tok = json_str(creds, "token");
+		if (!*tok) {
+			rc = ac_error_set(err, EINVAL, "%s: no oauth bearer token specified", path);
+			goto out;
+		}
+		authz = xasprintf("Bearer %s", tok);
+	} else {
+		rc = ac_error_set(err, EINVAL, "%s: unknown auth type: \"%s\"", path, type);
+		goto out;
+	}
+	/* a header value must stay one line */
+	if (strpbrk(authz, "\r\n")) {
+		rc = ac_error_set(err, EINVAL, "%s: credentials with a line break", path);
+		goto out;
+	}
+	size_t i;
+	json_t *d;
+	json_array_foreach(domains, i, d) {
+		const char *dom = json_string_value(d);
+		if (!dom || !*dom || strpbrk(dom, "/@ \t\r\n")) {
+			rc = ac_error_set(err, EINVAL, "%s: bad domain %s", path, dom ? dom : "(not a string)");
+			goto out;
+		}
+		for (size_t k = 0; k < dir_set->n; k++)
+			if (!strcasecmp(dir_set->v[k].domain, dom)) {
+				rc = ac_error_set(err, EINVAL, "%s: auth for domain \"%s\" is already specified in %s", path,
+						  dom, dir_set->v[k].file);
+				goto out;
+			}
+		auth_put(dir_set, dom, authz, path);
+	}
+out:
+	json_decref(j);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ac_auth_load_dir(struct ac_auth *a, const char *auth_d, ac_error **err)
+{
+	DIR *d = opendir(auth_d);
+	if (!d)
+		return 0; /* missing, or the admin's and not readable by this user */
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && ac_str_has_suffix(de->d_name, ".json")) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	struct ac_auth set = { NULL, 0 };
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", auth_d, names[i]);
+		struct stat st;
+		if (rc == 0 && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			rc = auth_parse(p, &set, err);
+		free(names[i]);
+	}
+	free(names);
+	for (size_t i = 0; rc == 0 && i < set.n; i++)
+		auth_put(a, set.v[i].domain, set.v[i].authorization, set.v[i].file);
+	ac_auth_free(&set);
+	return rc;
+}
+
+int ac_auth_load_default(struct ac_auth *a, const char *system_dir, const char *local_dir, ac_error **err)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	_cleanup_free_ char *sys = xasprintf("%s/auth.d", system_dir ? system_dir : AC_CONFIG_SYSTEM_DIR);
+	_cleanup_free_ char *loc = xasprintf("%s/auth.d", local_dir ? local_dir : AC_CONFIG_LOCAL_DIR);
+	_cleanup_free_ char *user = xdg && xdg[0] == '/' ? xasprintf("%s/acrun/auth.d", xdg)
+				    : home && *home ? xasprintf("%s/.config/acrun/auth.d", home) : NULL;
+	if (ac_auth_load_dir(a, sys, err) < 0 || ac_auth_load_dir(a, loc, err) < 0 ||
+	    (user && ac_auth_load_dir(a, user, err) < 0))
+		return -1;
+	return 0;
+}
+
+const char *ac_auth_for_url(const struct ac_auth *a, const char *url)
+{
+	if (!a || !ac_str_has_prefix(url, "https://"))
+		return NULL;
+	const char *h = url + 8;
+	size_t alen = strcspn(h, "/?#");
+	if (memchr(h, '@', alen))
+		return NULL; /* user info in the URL: not ours to add to */
+	/* host and host:port; [v6]:port keeps its brackets */
+	size_t hlen = alen;
+	const char *colon = h[0] == '[' ? NULL : memchr(h, ':', alen);
+	if (h[0] == '[') {
+		const char *rb = memchr(h, ']', alen);
+		hlen = rb ? (size_t)(rb - h) + 1 : alen;
+	} else if (colon) {
+		hlen = (size_t)(colon - h);
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const char *dom = a->v[i].domain;
+		size_t dl = strlen(dom);
+		int with_port = dom[0] == '[' ? strstr(dom, "]:") != NULL : strchr(dom, ':') != NULL;
+		if (with_port ? (dl == alen && !strncasecmp(dom, h, alen)) : (dl == hlen && !strncasecmp(dom, h, hlen)))
+			return a->v[i].authorization;
+	}
+	return NULL;
+}
+
 /* ---- the walk ---- */
 
 void ac_discovery_free(struct ac_discovery *d)
@@ -369,7 +575,8 @@ static int prefix_covers(const char *prefix, const char *name)
 	return name[l] == '\0' || name[l] == '/' || (l && prefix[l - 1] == '/');
 }
 
-static int fetch_page(const char *prefix, const struct ac_discovery_opts *o, ac_buf *page, ac_error **err)
+static int fetch_page(const char *prefix, const struct ac_discovery_opts *o, const struct ac_auth *auth, ac_buf *page,
+		      ac_error **err)
 {
 	const char *slash = strchr(prefix, '/');
 	size_t hostlen = slash ? (size_t)(slash - prefix) : strlen(prefix);
@@ -379,11 +586,13 @@ static int fetch_page(const char *prefix, const struct ac_discovery_opts *o, ac_
 	_cleanup_free_ char *port = o->port ? xasprintf(":%u", o->port)
 				  : envport && *envport ? xasprintf(":%s", envport) : xstrdup("");
 	const char *schemes[] = { "https", "http" };
+	int http = o->insecure || o->insecure_http, tls = o->insecure || o->insecure_tls;
 	ac_error *first = NULL;
-	for (int s = 0; s < (o->insecure ? 2 : 1); s++) {
+	for (int s = 0; s < (http ? 2 : 1); s++) {
 		_cleanup_free_ char *url = xasprintf("%s://%.*s%s%s?ac-discovery=1", schemes[s], (int)hostlen, prefix,
 						     port, slash ? slash : "");
-		struct ac_http_opts ho = { .allow_http = o->insecure, .insecure_tls = o->insecure, .ca_file = o->ca_file };
+		struct ac_http_opts ho = { .allow_http = http, .insecure_tls = tls, .ca_file = o->ca_file,
+					   .authorization = ac_auth_for_url(auth, url) };
 		struct ac_http_response resp;
 		ac_error *e = NULL;
 		ac_buf_reset(page);
@@ -415,6 +624,13 @@ int ac_discover(const struct ac_app *app, enum ac_discovery_want want, const str
 	if (!o)
 		o = &defaults;
 	memset(d, 0, sizeof(*d));
+	struct ac_auth own = { NULL, 0 };
+	const struct ac_auth *auth = o->no_auth ? NULL : o->auth;
+	if (!o->no_auth && !o->auth) {
+		if (ac_auth_load_default(&own, NULL, NULL, err) < 0)
+			return -1;
+		auth = &own;
+	}
 	/* {version} defaults to "latest" */
 	const char *ver = ac_app_label(app, "version");
 	if (!ver || !*ver) {
@@ -440,7 +656,7 @@ int ac_discover(const struct ac_app *app, enum ac_discovery_want want, const str
 	int found = 0;
 	for (;;) {
 		ac_error *e = NULL;
-		if (fetch_page(name, o, &page, &e) < 0) {
+		if (fetch_page(name, o, auth, &page, &e) < 0) {
 			d->attempts = xrealloc(d->attempts, (d->nattempts + 1) * sizeof(*d->attempts));
 			d->attempts[d->nattempts].prefix = xstrdup(name);
 			d->attempts[d->nattempts].error = xstrdup(e->msg);
@@ -495,6 +711,7 @@ int ac_discover(const struct ac_app *app, enum ac_discovery_want want, const str
 	}
 	ac_buf_release(&page);
 	free(labels);
+	ac_auth_free(&own);
 	if (!found)
 		return ac_error_set(err, ENOENT, "discovery failed");
 	return 0;

@@ -132,7 +132,17 @@ int ac_fetch_by_name(const char *s, const char *dir, const struct ac_fetch_opts 
 		return -1;
 	ac_app_default_os_arch(&app);
 	int ret = -1;
-	if (ac_discover(&app, AC_DISCOVER_ENDPOINTS, &o->disc, &d, err) < 0) {
+	/* the credentials are read once, for the pages and the downloads */
+	struct ac_auth own = { NULL, 0 };
+	struct ac_discovery_opts dopts = o->disc;
+	if (!dopts.no_auth && !dopts.auth) {
+		if (ac_auth_load_default(&own, NULL, NULL, err) < 0) {
+			memset(&d, 0, sizeof(d));
+			goto out;
+		}
+		dopts.auth = &own;
+	}
+	if (ac_discover(&app, AC_DISCOVER_ENDPOINTS, &dopts, &d, err) < 0) {
 		/* the attempt nearest the root says most (often DNS) */
 		if (d.nattempts)
 			ac_error_set(err, ENOENT, "discovery failed: %s", d.attempts[d.nattempts - 1].error);
@@ -140,15 +150,18 @@ int ac_fetch_by_name(const char *s, const char *dir, const struct ac_fetch_opts 
 			ac_error_set(err, ENOENT, "discovery failed: no ac-discovery meta tag for %s", s);
 		goto out;
 	}
-	struct ac_http_opts ho = { .allow_http = o->disc.insecure, .insecure_tls = o->disc.insecure,
-				   .ca_file = o->disc.ca_file };
+	struct ac_http_opts ho = { .allow_http = dopts.insecure || dopts.insecure_http,
+				   .insecure_tls = dopts.insecure || dopts.insecure_tls, .ca_file = dopts.ca_file };
+	const struct ac_auth *auth = dopts.no_auth ? NULL : dopts.auth;
 	/* the first endpoint that answers */
 	ac_error *last = NULL;
 	for (size_t i = 0; i < d.nendpoints; i++) {
 		ac_error_free(&last);
+		ho.authorization = ac_auth_for_url(auth, d.endpoints[i].aci);
 		if (ac_fetch_url(d.endpoints[i].aci, aci, &ho, o->max_size, o, &last) < 0)
 			continue;
 		out->aci_url = xstrdup(d.endpoints[i].aci);
+		ho.authorization = ac_auth_for_url(auth, d.endpoints[i].asc);
 		if (ac_fetch_url(d.endpoints[i].asc, asc, &ho, 1 << 20, NULL, &last) == 0)
 			out->asc_path = xstrdup(asc);
 		else if (o->need_signature) {
@@ -179,6 +192,7 @@ int ac_fetch_by_name(const char *s, const char *dir, const struct ac_fetch_opts 
 	}
 	ret = 0;
 out:
+	ac_auth_free(&own);
 	ac_discovery_free(&d);
 	ac_app_free(&app);
 	ac_app_free(&req);

@@ -87,7 +87,7 @@ test_expect_success 'a root key covers every name; trust rm removes keys' '
 
 test_expect_success 'the fingerprint review needs "yes"' '
 	echo no | test_must_fail $A trust --prefix example.com/x other.asc 2> err &&
-	test_grep "Key fingerprint" err && test -z "$(ls trust/trustedkeys/prefix.d | grep -v example.com)" &&
+	test_grep "^GPG key fingerprint is: " err && test -z "$(ls trust/trustedkeys/prefix.d | grep -v example.com)" &&
 	test ! -e trust/trustedkeys/prefix.d/example.com/x
 '
 

@@ -66,15 +66,55 @@ struct ac_discovery {
 };
 void ac_discovery_free(struct ac_discovery *d);
 
+/* Per-host credentials, in rkt's auth.d format: DIR/auth.d/NAME.json files of
+ *   {"rktKind":"auth","rktVersion":"v1","domains":["example.com"],
+ *    "type":"basic","credentials":{"user":"U","password":"P"}}
+ * or "type":"oauth" with "credentials":{"token":"T"} (sent as a Bearer
+ * token).  Files of kind "dockerAuth" (registries) are skipped.  A domain
+ * is a host name (any port) or host:port; it is matched exactly, without
+ * subdomains.  Credentials go only to https:// URLs of a listed domain,
+ * and not on after a redirect to another host (ac/http.h). */
+#define AC_CONFIG_SYSTEM_DIR "/usr/lib/acrun"
+#define AC_CONFIG_LOCAL_DIR "/etc/acrun"
+
+struct ac_auth_entry {
+	char *domain;
+	char *authorization; /* the Authorization header's value */
+	char *file;          /* where it was configured */
+};
+struct ac_auth {
+	struct ac_auth_entry *v;
+	size_t n;
+};
+/* Reads the *.json files of one auth.d directory (in name order) into a;
+ * a domain configured twice in it is an error, and entries replace those
+ * of the same domain already in a.  A missing or unreadable directory
+ * adds nothing. */
+int ac_auth_load_dir(struct ac_auth *a, const char *auth_d, ac_error **err);
+/* system_dir/auth.d (NULL: AC_CONFIG_SYSTEM_DIR), then local_dir/auth.d
+ * (NULL: AC_CONFIG_LOCAL_DIR), then the user's $XDG_CONFIG_HOME/acrun/auth.d
+ * (~/.config/acrun/auth.d), each overriding the one before. */
+int ac_auth_load_default(struct ac_auth *a, const char *system_dir, const char *local_dir, ac_error **err);
+/* The Authorization value for url, or NULL (always for non-https URLs). */
+const char *ac_auth_for_url(const struct ac_auth *a, const char *url);
+void ac_auth_free(struct ac_auth *a);
+
 struct ac_discovery_opts {
 	unsigned port;          /* 0: $AC_DISCOVERY_PORT, else the scheme's default */
-	int insecure;           /* plain HTTP after HTTPS fails, and no TLS verification */
+	int insecure;           /* insecure_http and insecure_tls */
+	int insecure_http;      /* plain HTTP after HTTPS fails */
+	int insecure_tls;       /* no TLS verification */
 	const char *ca_file;    /* as ac_http_opts.ca_file */
+	/* per-host credentials; NULL: ac_auth_load_default(NULL, NULL) is read
+	 * by each call (a broken file fails it) unless no_auth is set */
+	const struct ac_auth *auth;
+	int no_auth;
 };
 
 enum ac_discovery_want { AC_DISCOVER_ENDPOINTS, AC_DISCOVER_KEYS };
 
-/* Walks the prefixes of app->name until a page yields what is wanted.
+/* Walks the prefixes of app->name until a page yields what is wanted
+ * (each page fetched with the credentials configured for its host).
  * "version" defaults to "latest" in templates.  Fails with "discovery
  * failed" when no prefix yields anything (d->attempts tells why). */
 int ac_discover(const struct ac_app *app, enum ac_discovery_want want, const struct ac_discovery_opts *o,

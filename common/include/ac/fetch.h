@@ -11,6 +11,9 @@
 #include "ac/discovery.h"
 
 struct ac_fetch_opts {
+	/* also for the downloads: insecure flags, CA file, and the credentials
+	 * (disc.auth; NULL: the default auth.d config, read once per call)
+	 * sent to the https:// ACI and signature URLs of a configured host */
 	struct ac_discovery_opts disc;
 	uint64_t max_size;    /* refuse larger downloads; 0: 8 GiB */
 	int need_signature;   /* fail when no .aci.asc can be downloaded */
