@@ -61,6 +61,23 @@ static int begin_from_file(const char *aci, const char *start, int *comp, ac_err
 	_cleanup_close_ int fd = open(start, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ac_error_errno(err, "open %s", start);
+	/* An ACI (it has a manifest) must be valid as a whole: entries the
+	 * extractor would skip or refuse must not make a half image.  A tarball
+	 * of a rootfs has no manifest and is taken as it is. */
+	_cleanup_free_ char *mtext = NULL;
+	size_t mlen;
+	int has_manifest = ac_aci_read_manifest(fd, start, &mtext, &mlen, NULL);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return ac_error_errno(err, "seek %s", start);
+	if (has_manifest == 1) {
+		if (ac_aci_validate(fd, start, NULL, err) < 0) {
+			if ((*err)->code == 0)
+				ac_error_wrap(err, "%s: invalid image", start);
+			return -1;
+		}
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return ac_error_errno(err, "seek %s", start);
+	}
 	ac_aci_reader *r = ac_aci_reader_open(fd, start, err);
 	if (!r)
 		return -1;

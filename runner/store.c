@@ -186,27 +186,6 @@ static int image_id_of(int fd, const char *name, char id[AC_IMAGE_ID_LEN + 1], a
 	return rc;
 }
 
-static json_t *read_manifest_fd(int fd, const char *name, ac_error **err)
-{
-	_cleanup_free_ char *json = NULL;
-	size_t len;
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		ac_error_errno(err, "seek");
-		return NULL;
-	}
-	int r = ac_aci_read_manifest(fd, name, &json, &len, err);
-	if (r < 0)
-		return NULL;
-	if (r == 0) {
-		ac_error_set(err, EINVAL, "%s: the image has no manifest", name);
-		return NULL;
-	}
-	json_t *m = ac_manifest_parse(json, len, err);
-	if (!m)
-		ac_error_wrap(err, "%s: manifest", name);
-	return m;
-}
-
 static int write_small(int dirfd, const char *name, const char *text, ac_error **err)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -365,9 +344,22 @@ int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify
 	json_t *m = NULL;
 	if (fd < 0)
 		goto out;
-	m = read_manifest_fd(fd, path, err);
-	if (!m)
+	/* the whole archive, not just its manifest: entries the extractor
+	 * would skip or refuse later (rootfsX/, a second manifest, links out)
+	 * keep the image out of the store now, with the validator's message */
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		ac_error_errno(err, "seek");
 		goto out;
+	}
+	if (ac_aci_validate(fd, path, &m, err) < 0) {
+		if (err && *err && (*err)->code == 0)
+			ac_error_wrap(err, "%s: invalid image", path);
+		goto out;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		ac_error_errno(err, "seek");
+		goto out;
+	}
 	if (verify) {
 		if (lseek(fd, 0, SEEK_SET) < 0) {
 			ac_error_errno(err, "seek");
