@@ -18,97 +18,11 @@ void ac_http_response_free(struct ac_http_response *r)
 	r->url = r->content_type = NULL;
 }
 
-struct get_ctx {
-	CURL *c;
-	ac_http_sink sink;
-	void *arg;
-	int sink_failed;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *userdata)
-{
-	struct get_ctx *g = userdata;
-	long status = 0;
-	curl_easy_getinfo(g->c, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299)
-		return size * n; /* an error page: not the caller's data */
-	if (g->sink(g->arg, p, size * n) < 0) {
-		g->sink_failed = 1;
-		return 0;
-	}
-	return size * n;
-}
-
+/* The plain GET: a request without headers, range or HEAD. */
 int ac_http_get(const char *url, const struct ac_http_opts *o, ac_http_sink sink, void *arg,
 		struct ac_http_response *resp, ac_error **err)
 {
-	static const struct ac_http_opts defaults;
-	if (!o)
-		o = &defaults;
-	memset(resp, 0, sizeof(*resp));
-	if (!ac_str_has_prefix(url, "https://") && !(o->allow_http && ac_str_has_prefix(url, "http://")))
-		return ac_error_set(err, EPROTONOSUPPORT, "GET %s: only https:// is allowed (insecure options allow http)", url);
-	pthread_once(&curl_once, curl_init);
-
-	CURL *c = curl_easy_init();
-	if (!c)
-		return ac_error_set(err, ENOMEM, "GET %s: cannot initialise libcurl", url);
-	struct get_ctx g = { c, sink, arg, 0 };
-	struct curl_slist *hdrs = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	_cleanup_free_ char *auth = NULL;
-
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, o->allow_http ? "http,https" : "https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, o->allow_http ? "http,https" : "https");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "appc-toolkit/0.1");
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* what libcurl can decode */
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
-	const char *ca = o->ca_file ? o->ca_file : getenv("SSL_CERT_FILE");
-	if (ca && *ca)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-	if (o->insecure_tls) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	/* libcurl drops custom Authorization headers when a redirect goes to
-	 * another host (CURLOPT_UNRESTRICTED_AUTH stays off). */
-	if (o->authorization && ac_str_has_prefix(url, "https://")) {
-		auth = xasprintf("Authorization: %s", o->authorization);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
-	for (const char *const *h = o->headers; h && *h; h++)
-		hdrs = curl_slist_append(hdrs, *h);
-	if (hdrs)
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-
-	CURLcode rc = curl_easy_perform(c);
-	int ret = 0;
-	if (g.sink_failed) {
-		ret = -1; /* the sink has set the error */
-		if (err && !*err)
-			ac_error_set(err, EIO, "GET %s: download stopped", url);
-	} else if (rc != CURLE_OK) {
-		ret = ac_error_set(err, EIO, "GET %s: %s", url, *errbuf ? errbuf : curl_easy_strerror(rc));
-	} else {
-		char *eff = NULL, *ct = NULL;
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
-		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-		resp->url = xstrdup(eff ? eff : url);
-		resp->content_type = ct ? xstrdup(ct) : NULL;
-	}
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-	return ret;
+	return ac_http_request(url, o, NULL, sink, arg, resp, err);
 }
 
 struct buf_ctx {
