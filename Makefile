@@ -19,8 +19,16 @@ ifeq ($(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo y),y)
 PKGS += libisal
 ISAL_CFLAGS := -DAC_HAVE_ISAL
 endif
+# libcurl and gpgme are opened with dlopen() on first use (common/lazy-*.c):
+# mapping them and their ~25 dependencies doubled every command's start-up.
+# Their headers are still needed; the runtime packages libcurl4 and
+# libgpgme11 come with the -dev packages below.
+# Sanitized builds still link them: GCC 12's LeakSanitizer crashes at exit
+# on the dynamic TLS of a dlopen()ed libgpgme ("Tracer caught signal 11");
+# the shims then find the libraries already loaded.
+LAZY_PKGS := $(if $(SANITIZE),,libcurl gpgme)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(ISAL_CFLAGS)
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lbz2 -lpthread
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -lbz2 -lpthread -ldl
 
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g

@@ -3,7 +3,10 @@
 #include "acbuild.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 #include "ac/buf.h"
 #include "ac/fs.h"
 #include "ac/manifest.h"
@@ -99,13 +102,56 @@ int acb_load_manifest(struct acb *b, ac_error **err)
 	return 0;
 }
 
+/* Whether rename() over an existing file makes the kernel write the new
+ * file's data before the rename is committed: ext4 (auto_da_alloc, the
+ * default; the magic is shared with ext2/3) and btrfs. */
+static int rename_orders_data(int fd)
+{
+	struct statfs s;
+	return fstatfs(fd, &s) == 0 && (s.f_type == EXT4_SUPER_MAGIC || s.f_type == BTRFS_SUPER_MAGIC);
+}
+
+/* Temp file + rename over the old manifest, so that readers and a killed
+ * command only ever see the old or the new one: that holds without any
+ * fsync, since the page cache outlives the process. fsync only matters
+ * for a system crash, and there ext4 and btrfs already give old-or-new
+ * for a rename that replaces a file (rename_orders_data); elsewhere
+ * (XFS...) a crash could leave an empty manifest, so we fsync first.
+ * Skipping it saves ~0.4 ms of a ~4 ms edit on ext4. Not durable: a crash
+ * may lose the last edits, as with any unsynced write. */
 int acb_save_manifest(struct acb *b, ac_error **err)
 {
 	_cleanup_free_ char *text = ac_manifest_serialize(b->manifest, 0, err);
 	if (!text)
 		return -1;
 	_cleanup_free_ char *path = xasprintf("%s/manifest", b->aci);
-	return ac_write_file_atomic(path, text, strlen(text), 0644, err);
+	ac_outfile o;
+	if (ac_outfile_open(&o, path, 0644, AC_OUT_OVERWRITE, err) < 0)
+		return -1;
+	if (ac_write_all(o.fd, text, strlen(text)) < 0) {
+		ac_error_errno(err, "cannot write '%s'", path);
+		ac_outfile_abort(&o);
+		return -1;
+	}
+	if (rename_orders_data(o.fd)) {
+		if (close(o.fd) < 0) {
+			o.fd = -1;
+			ac_error_errno(err, "cannot write '%s'", path);
+			ac_outfile_abort(&o);
+			return -1;
+		}
+		o.fd = -1;
+		if (rename(o.tmp_path, path) < 0) {
+			ac_error_errno(err, "cannot rename to '%s'", path);
+			ac_outfile_abort(&o);
+			return -1;
+		}
+		ac_cleanup_on_signal_remove(o.tmp_path);
+		free(o.tmp_path);
+		free(o.path);
+		return 0;
+	}
+	return ac_outfile_commit(&o, err);
 }
 
 /* ---- history ---- */

@@ -7,6 +7,11 @@
 #   (b) one manifest edit (label add) in a session whose rootfs is that image: median wall
 #       time <= 5 ms; it must not touch the rootfs (checked: no rootfs file changes)
 #
+# Also shown (INFO): begin, write and end of one more script run, timed alone.
+#
+# BENCH_WORK (default: $BENCH_CACHE/work-acbuild) holds the sessions and images; put it on
+# another file system to compare (e.g. a tmpfs, or a journaled ext4).
+#
 # Never part of the test suite; run it with `make bench` or bench/acbuild.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,10 +20,24 @@ ACTOOL=${ACTOOL:-$BENCH_TOP/build/plain/bin/actool}
 ACBUILD=${ACBUILD:-$BENCH_TOP/build/plain/bin/acbuild}
 [ -x "$ACBUILD" ] || bench_die "$ACBUILD not found; run make first"
 layout=$("$BENCH_DIR/rootfs.sh")
-work=$BENCH_CACHE/work-acbuild
+work=${BENCH_WORK:-$BENCH_CACHE/work-acbuild}
 rm -rf "$work"
 mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
+
+# ext4 without a journal skips inodes freed in the last 60 s (up to 6 min)
+# when it allocates one, scanning past each of them (recently_deleted() in
+# fs/ext4/ialloc.c): after an "end", or any mass deletion on the file system,
+# every file "begin" creates can cost ~0.5 ms instead of ~20 us.
+warn_nojournal() {
+	local src fstype
+	read -r src fstype < <(findmnt -n -o SOURCE,FSTYPE -T "$1" 2>/dev/null) || return 0
+	[ "$fstype" = ext4 ] || return 0
+	ls /proc/fs/jbd2/ 2>/dev/null | grep -q "^${src##*/}-" && return 0
+	echo "bench/acbuild: warning: $1 is on ext4 without a journal ($src): creating files right after"
+	echo "  deleting many is slow there, which inflates begin; see BENCH_WORK to measure elsewhere"
+}
+warn_nojournal "$work"
 q() { printf '%q' "$1"; }
 L=$(q "$layout") W=$(q "$work") B=$(q "$ACBUILD")
 
@@ -38,6 +57,17 @@ ratio=$(bench_ratio "$ta" "$tb")
 bench_result "10-step script: tar | gzip -6 (s)" "$tb" "" INFO
 bench_result "10-step script: acbuild (s)" "$ta" "" INFO
 bench_result "10-step script: time ratio acbuild / tar|gzip -6" "$ratio" "<= 0.35" "$(bench_le "$ratio" 0.35)"
+
+# the three long steps of one more run, alone
+t() { local t0=$EPOCHREALTIME; "$@" >/dev/null || bench_die "failed: $*"; awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }'; }
+cd "$work" && rm -rf s && mkdir s && cd s
+tbegin=$(t "$ACBUILD" begin ../base.aci)
+"$ACBUILD" set-name example.com/bench
+twrite=$(t "$ACBUILD" write --overwrite ../out.aci)
+tend=$(t "$ACBUILD" end)
+bench_result "10-step script, one run: begin (s)" "$tbegin" "" INFO
+bench_result "10-step script, one run: write (s)" "$twrite" "" INFO
+bench_result "10-step script, one run: end (s)" "$tend" "" INFO
 
 # (b) label add on a big session, timed one by one
 cd "$work" && rm -rf e && mkdir e && cd e
