@@ -83,13 +83,12 @@ static int begin_from_file(const char *aci, const char *start, int *comp, ac_err
 		return -1;
 	if (comp)
 		*comp = ac_aci_reader_compression(r);
+	ac_aci_reader_skip_id(r); /* begin has no use for it */
 	struct ac_extract_opts eo;
 	ac_extract_opts_default(&eo);
 	int ret = ac_extract(r, aci, &eo, err);
-	if (ret == 0) {
-		char id[AC_IMAGE_ID_LEN + 1];
-		ret = ac_aci_reader_finish(r, id, err);
-	}
+	if (ret == 0)
+		ret = ac_aci_reader_finish(r, NULL, err);
 	ac_aci_reader_free(r);
 	if (ret < 0)
 		return ac_error_wrap(err, "error extracting tarball");

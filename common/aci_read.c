@@ -69,7 +69,8 @@ static int pull(ac_aci_reader *r, const void **buf, size_t *len, ac_error **err)
 		r->dec_eof = 1;
 		return 0;
 	}
-	ac_digest_update(r->sha, *buf, *len);
+	if (r->sha)
+		ac_digest_update(r->sha, *buf, *len);
 	const unsigned char *p = *buf;
 	for (size_t i = *len; i > 0; i--)
 		if (p[i - 1]) {
@@ -324,10 +325,20 @@ int ac_aci_reader_finish(ac_aci_reader *r, char image_id[AC_IMAGE_ID_LEN + 1], a
 		r->failed = 1;
 		return ac_error_set(err, EBADMSG, "%s: unexpected data after the end of the tar archive", r->name);
 	}
+	if (!image_id)
+		return 0;
+	if (!r->sha)
+		return ac_error_set(err, EINVAL, "%s: image ID not computed", r->name);
 	unsigned char raw[64];
 	ac_digest_final(r->sha, raw);
 	ac_image_id_format(raw, image_id);
 	return 0;
+}
+
+void ac_aci_reader_skip_id(ac_aci_reader *r)
+{
+	ac_digest_free(r->sha);
+	r->sha = NULL;
 }
 
 void ac_aci_reader_free(ac_aci_reader *r)

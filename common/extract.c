@@ -467,9 +467,13 @@ static int extract_file(struct ex *x, struct archive_entry *e, int pfd, const ch
 		size = 0;
 	if (max && ((uint64_t)size > max || x->total + (uint64_t)size > max))
 		return entry_err(x, err, EFBIG, "extracted data exceeds %" PRIu64 " bytes", max);
-	if (remove_existing(pfd, base) < 0)
-		return entry_errno(x, err, "cannot replace the existing file");
+	/* create first: something in the way is rare, so look only then */
 	_cleanup_close_ int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		if (remove_existing(pfd, base) < 0)
+			return entry_errno(x, err, "cannot replace the existing file");
+		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return entry_errno(x, err, "cannot create the file");
 	for (;;) {
@@ -578,9 +582,8 @@ static int extract_entry(struct ex *x, struct archive_entry *e, const char *rel,
 		const char *target = archive_entry_symlink(e);
 		if (!target)
 			return entry_err(x, err, EINVAL, "symlink without a target");
-		if (remove_existing(pfd, base) < 0)
-			return entry_errno(x, err, "cannot replace the existing file");
-		if (symlinkat(target, pfd, base) < 0)
+		if (symlinkat(target, pfd, base) < 0 &&
+		    (errno != EEXIST || remove_existing(pfd, base) < 0 || symlinkat(target, pfd, base) < 0))
 			return entry_errno(x, err, "cannot create the symlink");
 		return finish_path(x, e, pfd, base, 1, err);
 	}

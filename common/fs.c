@@ -290,6 +290,15 @@ static int rm_rf_at(int parentfd, const char *name, dev_t dev, ac_error **err)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		/* the type is in the directory entry: no stat for non-directories */
+		if (de->d_type != DT_UNKNOWN && de->d_type != DT_DIR) {
+			if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
+				continue;
+			if (errno != EISDIR) {
+				ret = ac_error_errno(err, "cannot remove '%s'", de->d_name);
+				break;
+			}
+		}
 		if (rm_rf_at(dirfd(d), de->d_name, dev, err) < 0) {
 			ret = -1;
 			break;

@@ -80,6 +80,8 @@ int ac_aci_reader_data(ac_aci_reader *r, const void **buf, size_t *len, ac_error
  * non-zero data after the tar end-of-archive mark (when the entries were
  * read up to the end): it would be hidden from every tar reader. */
 int ac_aci_reader_finish(ac_aci_reader *r, char image_id[AC_IMAGE_ID_LEN + 1], ac_error **err);
+/* The caller wants no image ID: the stream is not hashed (finish with NULL). */
+void ac_aci_reader_skip_id(ac_aci_reader *r);
 void ac_aci_reader_free(ac_aci_reader *r);
 
 /* Reads the manifest entry only (stops there, wherever it is in the
