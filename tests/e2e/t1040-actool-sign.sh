@@ -95,4 +95,19 @@ test_expect_success 'verify accepts a binary signature; refuses one by an expire
 	test_grep "[Ee]xpired" err
 '
 
+test_expect_success 'verify refuses a signature by a revoked key' '
+	gpg --batch --passphrase "" --quick-gen-key "Gone <gone@example.com>" ed25519 sign 1d 2>/dev/null &&
+	actool sign --key gone@example.com --output gone.asc app.aci &&
+	gpg --armor --export gone@example.com > gone.pub &&
+	actool verify --keyring gone.pub app.aci gone.asc > out && test -s out &&
+	fpr=$(gpg --with-colons --fingerprint gone@example.com | awk -F: "/^fpr:/ {print \$10; exit}") &&
+	# gpg writes a revocation certificate for every new key; its armor
+	# line is commented out with ":" so that it is not imported by mistake
+	sed "s/^:-----BEGIN/-----BEGIN/" "$GNUPGHOME/openpgp-revocs.d/$fpr.rev" > rev.asc &&
+	gpg --batch --import rev.asc 2>/dev/null &&
+	gpg --armor --export gone@example.com > gone-revoked.pub &&
+	test_expect_code 1 actool verify --keyring gone-revoked.pub app.aci gone.asc 2> err && test_one_line err &&
+	test_grep "[Rr]evoked" err
+'
+
 test_done
