@@ -192,6 +192,7 @@ examples: all
 	cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/webserver/build.sh webserver.aci
 	cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/convert/convert.sh convert
 	cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/ci/build-and-check.sh ./hello ci
+	if [ "$$(id -u)" = 0 ]; then cd $(BUILD)/examples && PATH=$(CURDIR)/bin:$$PATH $(CURDIR)/examples/dependency/build.sh dependency; fi
 
 bench: all
 	bench/run.sh

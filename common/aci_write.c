@@ -308,6 +308,11 @@ static int add_xattrs(struct archive_entry *e, int dirfd, const char *name, cons
 		names[count++] = list + i;
 	qsort(names, count, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < count; i++) {
+		/* overlayfs bookkeeping of the directory an image was built in
+		 * (acbuild run over dependencies): meaningless in an image, and
+		 * a runner's overlayfs would misread it */
+		if (ac_str_has_prefix(names[i], "trusted.overlay.") || ac_str_has_prefix(names[i], "user.overlay."))
+			continue;
 		ssize_t vlen = lgetxattr(p, names[i], NULL, 0);
 		if (vlen < 0)
 			continue;

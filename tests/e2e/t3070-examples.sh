@@ -44,6 +44,16 @@ test_expect_success 'examples/convert: docker2aci maps the volume and the port' 
 	test_grep "\"name\": \"example/httpd\"" out
 '
 
+test_expect_success ROOT 'examples/dependency: a run step on a base image; only its result is in the image' '
+	test -x /bin/busybox || { echo "busybox-static missing"; exit 1; } &&
+	"$EX/dependency/build.sh" dep > out 2>&1 &&
+	tar -tzf dep/greeter.aci > list 2> tarerr && printf "manifest\nrootfs/\nrootfs/srv/\nrootfs/srv/greeting\n" | test_cmp - list &&
+	test_cmp /dev/null tarerr &&
+	actool validate dep/greeter.aci &&
+	acrun --dir dep/store --insecure-options=image run dep/greeter.aci > greeting &&
+	test_grep "^hello from a build step on Linux$" greeting
+'
+
 test_expect_success GPG 'examples/ci: reproducible build, validation, signature' '
 	export GNUPGHOME=$(mktemp -d /tmp/acgpg-XXXXXX) &&
 	gpg --batch --passphrase "" --quick-gen-key "CI <ci@example.com>" ed25519 sign 1d 2>/dev/null &&
