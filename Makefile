@@ -13,7 +13,7 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 PROVE ?= prove
 
-PKGS := libarchive zlib liblzma jansson libcurl gpgme libcrypto libdeflate
+PKGS := libarchive zlib liblzma libzstd jansson libcurl gpgme libcrypto libdeflate
 # ISA-L inflates foreign gzip about twice as fast as zlib; used when present.
 ifeq ($(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo y),y)
 PKGS += libisal
@@ -158,7 +158,7 @@ lint: $(BUILD)/tests/unit/list.h
 
 # Debian packages needed to build and to run the tests.
 DEB_BUILD := build-essential pkg-config libarchive-dev zlib1g-dev liblzma-dev libbz2-dev \
-             libjansson-dev libcurl4-openssl-dev libgpgme-dev libssl-dev libdeflate-dev libisal-dev
+             libjansson-dev libcurl4-openssl-dev libgpgme-dev libssl-dev libdeflate-dev libisal-dev libzstd-dev
 DEB_TEST := perl xz-utils bzip2 gzip tar attr libarchive-tools python3 zstd nginx-light openssl gnupg gpg-agent busybox-static docker-registry skopeo apache2-utils groff-base
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \

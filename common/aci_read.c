@@ -156,6 +156,12 @@ ac_aci_reader *ac_aci_reader_open(int fd, const char *name, ac_error **err)
 		goto fail;
 	}
 	r->comp = ac_decompressor_type(r->dec);
+	/* appc images are gzip, bzip2, xz or plain; zstd is for Docker layers */
+	if (r->comp == AC_COMP_ZSTD) {
+		ac_error_set(err, EBADMSG, "%s: zstd compression is not supported in ACIs (gzip, bzip2, xz or none)",
+			     r->name);
+		goto fail;
+	}
 	/* The head: at least HEAD_LEN decompressed bytes (or all there is). */
 	while (r->head_len < HEAD_LEN) {
 		const void *b;

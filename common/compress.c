@@ -4,6 +4,7 @@
 
 #include <bzlib.h>
 #include <lzma.h>
+#include <zstd.h>
 
 /* ------------------------------------------------------------------ names */
 
@@ -80,6 +81,7 @@ struct ac_compressor {
 	union {
 		lzma_stream xz;
 		bz_stream bz;
+		ZSTD_DStream *zs;
 	};
 	int inited;
 	unsigned char *out;
@@ -353,9 +355,12 @@ struct ac_decompressor {
 	union {
 		lzma_stream xz;
 		bz_stream bz;
+		ZSTD_DStream *zs;
 	};
 	unsigned char *out;
 	struct ac_gzip_reader *gz;
+	int zstd_in_frame;   /* inside a frame: its end is still to come */
+	unsigned zstd_frames; /* frames finished */
 };
 
 /* Fills the input buffer (compacting it first) until it holds at least want
@@ -492,8 +497,18 @@ ac_decompressor *ac_decompressor_new_threads(ac_compression type, int threads, a
 		break;
 	}
 	case AC_COMP_ZSTD:
-		ac_error_set(err, ENOTSUP, "zstd compression is not supported");
-		goto fail;
+		/* OCI and Docker layers may be zstd; ACIs may not (aci_read.c) */
+		d->zs = ZSTD_createDStream();
+		if (!d->zs || ZSTD_isError(ZSTD_initDStream(d->zs))) {
+			ac_error_set(err, ENOMEM, "zstd: cannot initialise the decompressor");
+			goto fail;
+		}
+		/* a frame's window is at most 128 MiB (zstd's default limit is 128 MiB
+		 * too; said here so that a hostile frame cannot ask for more) */
+		ZSTD_DCtx_setParameter(d->zs, ZSTD_d_windowLogMax, 27);
+		d->inited = 1;
+		d->out = xmalloc(OUTBUF);
+		break;
 	default:
 		ac_error_set(err, EINVAL, "unknown compression type %d", (int)type);
 		goto fail;
@@ -585,6 +600,49 @@ static int bz_next(ac_decompressor *d, const void **buf, size_t *len, ac_error *
 	return 0;
 }
 
+/* Frames follow each other (concatenated frames are one stream); zero
+ * padding after the last one is accepted as for gzip. */
+static int zstd_next(ac_decompressor *d, const void **buf, size_t *len, ac_error **err)
+{
+	struct ac_input *in = &d->in;
+	ZSTD_outBuffer out = { d->out, OUTBUF, 0 };
+	while (out.pos < out.size) {
+		int more = ac_input_more(in, err);
+		if (more < 0)
+			return -1;
+		if (!more) {
+			if (d->zstd_in_frame)
+				return ac_error_set(err, 0, "zstd: unexpected end of data");
+			d->done = 1;
+			break;
+		}
+		if (!d->zstd_in_frame && in->buf[in->pos] == 0) {
+			int z = ac_input_skip_zeros(in, err);
+			if (z < 0)
+				return -1;
+			if (z) {
+				d->done = 1;
+				break;
+			}
+			return ac_error_set(err, 0, "zstd: trailing garbage after compressed data");
+		}
+		ZSTD_inBuffer inb = { in->buf + in->pos, in->len - in->pos, 0 };
+		size_t r = ZSTD_decompressStream(d->zs, &out, &inb);
+		in->pos += inb.pos;
+		if (ZSTD_isError(r)) {
+			if (!d->zstd_in_frame && d->zstd_frames > 0)
+				return ac_error_set(err, 0, "zstd: trailing garbage after compressed data");
+			return ac_error_set(err, 0, "zstd: %s", ZSTD_getErrorName(r));
+		}
+		d->zstd_in_frame = r != 0;
+		if (r == 0)
+			d->zstd_frames++;
+	}
+	*buf = d->out;
+	*len = out.pos;
+	return 0;
+}
+
 int ac_decompressor_next(ac_decompressor *d, const void **buf, size_t *len, ac_error **err)
 {
 	*buf = NULL;
@@ -624,6 +682,9 @@ int ac_decompressor_next(ac_decompressor *d, const void **buf, size_t *len, ac_e
 		case AC_COMP_BZIP2:
 			r = bz_next(d, buf, len, err);
 			break;
+		case AC_COMP_ZSTD:
+			r = zstd_next(d, buf, len, err);
+			break;
 		default:
 			return ac_error_set(err, EINVAL, "bad decompressor");
 		}
@@ -652,6 +713,8 @@ void ac_decompressor_free(ac_decompressor *d)
 			lzma_end(&d->xz);
 		else if (d->type == AC_COMP_BZIP2)
 			BZ2_bzDecompressEnd(&d->bz);
+		else if (d->type == AC_COMP_ZSTD)
+			ZSTD_freeDStream(d->zs);
 	}
 	ac_gzip_reader_free(d->gz);
 	free(d->out);

@@ -438,4 +438,37 @@ test_expect_success 'command line: version, usage, docker://, compression' '
 	actool validate library-busybox-latest.aci
 '
 
+test_expect_success ZSTD 'a zstd layer (OCI tar+zstd) is converted, a corrupt one is an error' '
+	mkdir -p zl/root/etc && echo hello > zl/root/etc/greeting && tar -C zl/root -cf zl/layer.tar . &&
+	zstd -q -f zl/layer.tar -o zl/layer.tar.zst &&
+	(cd zl && python3 - <<-\PY
+	import hashlib, json, os, sys
+	def layout(name, z):
+	    os.makedirs(name + "/blobs/sha256", exist_ok=True)
+	    def blob(data):
+	        d = hashlib.sha256(data).hexdigest()
+	        open(name + "/blobs/sha256/" + d, "wb").write(data)
+	        return "sha256:" + d, len(data)
+	    raw = open("layer.tar", "rb").read()
+	    ld, ls = blob(z)
+	    cd, cs = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+	        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()]}}).encode())
+	    md, ms = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+	        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
+	        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd", "digest": ld, "size": ls}]}).encode())
+	    open(name + "/oci-layout", "w").write(json.dumps({"imageLayoutVersion": "1.0.0"}))
+	    open(name + "/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [{"mediaType":
+	        "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": ms,
+	        "annotations": {"org.opencontainers.image.ref.name": "latest"}}]}))
+	z = open("layer.tar.zst", "rb").read()
+	layout("good", z)
+	layout("bad", z[:len(z) // 2] + bytes(16) + z[len(z) // 2 + 16:])
+	PY
+	) &&
+	(cd zl && docker2aci good > out) && actool validate zl/good-latest.aci &&
+	actool extract zl/good-latest.aci zl/x && echo hello | test_cmp - zl/x/rootfs/etc/greeting &&
+	(cd zl && test_expect_code 1 docker2aci bad 2> err) && test_grep "zstd\|digest\|sha256" zl/err &&
+	test ! -e zl/bad-latest.aci
+'
+
 test_done

@@ -520,7 +520,7 @@ DEFINE_TEST(test_aci_read_zstd_refused)
 	check(r == NULL);
 	check(err != NULL);
 	if (err) {
-		check_str(err->msg, "z.aci: zstd compression is not supported");
+		check_str(err->msg, "z.aci: zstd compression is not supported in ACIs (gzip, bzip2, xz or none)");
 		check_int(err->code, !=, 0);
 	}
 	ac_error_free(&err);

@@ -1,6 +1,8 @@
 /* Unit tests of compression and decompression (ac/compress.h). */
 #include "test.h"
 
+#include <zstd.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include "ac/buf.h"
@@ -244,7 +246,46 @@ DEFINE_TEST(test_compress_passthrough)
 	check_err(decompress_mem(AC_COMP_GZIP, "hello", 5, 0, &d, NULL, &err), err, "gzip: not in gzip format");
 	check_err(decompress_mem(AC_COMP_XZ, "", 0, 0, &d, NULL, &err), err, "xz: unexpected end of data");
 	check_err(decompress_mem(AC_COMP_UNKNOWN, "\x28\xb5\x2f\xfd\0\0\0", 7, 0, &d, NULL, &err), err,
-		  "zstd compression is not supported");
+		  "zstd: ");
+}
+
+/* zstd (Docker/OCI layers): frames written by libzstd, concatenated,
+ * padded with zeros; truncation and garbage are errors. */
+DEFINE_TEST(test_compress_zstd_read)
+{
+	ac_error *err = NULL;
+	size_t n = 3 << 20;
+	unsigned char *data = xmalloc(n);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)((i * 7) ^ (i >> 11));
+	size_t cap = ZSTD_compressBound(n) * 2 + 64;
+	unsigned char *z = xcalloc(1, cap);
+	size_t z1 = ZSTD_compress(z, cap, data, n / 2, 3);
+	check(!ZSTD_isError(z1));
+	size_t z2 = ZSTD_compress(z + z1, cap - z1, data + n / 2, n - n / 2, 19);
+	check(!ZSTD_isError(z2));
+	size_t zl = z1 + z2;
+	struct mem d;
+	ac_compression det;
+	check_ok(decompress_mem(AC_COMP_UNKNOWN, z, zl, 0, &d, &det, &err), err);
+	check_int(det, ==, AC_COMP_ZSTD);
+	check_int(d.len, ==, n);
+	check_mem(d.p, data, n);
+	free(d.p);
+	memset(&d, 0, sizeof(d));
+	memset(z + zl, 0, 100); /* padding */
+	check_ok(decompress_mem(AC_COMP_ZSTD, z, zl + 100, 0, &d, NULL, &err), err);
+	check_int(d.len, ==, n);
+	free(d.p);
+	memset(&d, 0, sizeof(d));
+	check_err(decompress_mem(AC_COMP_ZSTD, z, zl - 10, 0, &d, NULL, &err), err, "zstd: unexpected end of data");
+	free(d.p);
+	memset(&d, 0, sizeof(d));
+	memcpy(z + zl, "garbage", 7);
+	check_err(decompress_mem(AC_COMP_ZSTD, z, zl + 7, 0, &d, NULL, &err), err, "zstd: ");
+	free(d.p);
+	free(z);
+	free(data);
 }
 
 DEFINE_TEST(test_compress_bad_level)
