@@ -19,14 +19,17 @@ ifeq ($(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo y),y)
 PKGS += libisal
 ISAL_CFLAGS := -DAC_HAVE_ISAL
 endif
-# libcurl and gpgme are opened with dlopen() on first use (common/lazy-*.c):
-# mapping them and their ~25 dependencies doubled every command's start-up.
-# Their headers are still needed; the runtime packages libcurl4 and
-# libgpgme11 come with the -dev packages below.
+# libcurl, gpgme, libarchive and libcrypto are opened with dlopen() on
+# first use (common/lazy-*.c): mapping them and their dependencies (~25 for
+# curl and gpgme; libxml2, ICU, libstdc++, nettle... for libarchive) made up
+# most of every command's start-up (libarchive and libcrypto alone: 2 ms of
+# 3; a label edit or a repeat run of a stored image needs none of them).
+# Their headers are still needed; the runtime packages libcurl4, libgpgme11,
+# libarchive13 and libssl3 come with the -dev packages below.
 # Sanitized builds still link them: GCC 12's LeakSanitizer crashes at exit
 # on the dynamic TLS of a dlopen()ed libgpgme ("Tracer caught signal 11");
 # the shims then find the libraries already loaded.
-LAZY_PKGS := $(if $(SANITIZE),,libcurl gpgme)
+LAZY_PKGS := $(if $(SANITIZE),,libcurl gpgme libarchive libcrypto)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(ISAL_CFLAGS)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -lbz2 -lpthread -ldl
 
