@@ -21,7 +21,7 @@
 
 /* Options of one invocation: globals and every command's flags. */
 struct acb_opts {
-	int debug, no_history, help;
+	int debug, no_history, help, quiet;
 	const char *work_path;
 	const char *modify, *modify_oci;
 	/* command flags */

@@ -4,6 +4,7 @@
 #include "acbuild.h"
 
 #include "ac/fetch.h"
+#include "ac/progress.h"
 #include "ac/registry.h"
 
 #include <fcntl.h>
@@ -56,7 +57,7 @@ static int begin_from_dir(const char *aci, const char *start, ac_error **err)
 }
 
 /* An ACI (any compression) or a tarball of a rootfs. */
-static int begin_from_file(const char *aci, const char *start, int *comp, ac_error **err)
+static int begin_from_file(const char *aci, const char *start, int *comp, int quiet, ac_error **err)
 {
 	_cleanup_close_ int fd = open(start, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -86,9 +87,13 @@ static int begin_from_file(const char *aci, const char *start, int *comp, ac_err
 	ac_aci_reader_skip_id(r); /* begin has no use for it */
 	struct ac_extract_opts eo;
 	ac_extract_opts_default(&eo);
+	struct stat fst;
+	_cleanup_free_ char *what = xasprintf("extracting %s", start);
+	ac_progress *prog = ac_progress_follow_fd(what, fd, fstat(fd, &fst) == 0 ? (uint64_t)fst.st_size : 0, quiet);
 	int ret = ac_extract(r, aci, &eo, err);
 	if (ret == 0)
 		ret = ac_aci_reader_finish(r, NULL, err);
+	ac_progress_end(prog);
 	ac_aci_reader_free(r);
 	if (ret < 0)
 		return ac_error_wrap(err, "error extracting tarball");
@@ -128,23 +133,34 @@ static int begin_from_file(const char *aci, const char *start, int *comp, ac_err
 	return r2;
 }
 
+static void show_progress(void *arg, const char *what, uint64_t done, int64_t total)
+{
+	(void)what;
+	ac_progress_update(arg, done, total);
+}
+
 /* An appc app string: discovery, download into the new context, then as
  * a local ACI.  Like the original, the signature is not required (it is
  * downloaded when published; checking it needs a trust store). */
 static int begin_from_name(struct acb *b, const char *ctx, const char *aci, const char *start, int *comp,
 			   ac_error **err)
 {
-	struct ac_fetch_opts fo = { .disc = { .insecure = b->o->insecure } };
+	_cleanup_free_ char *what = xasprintf("downloading %s", start);
+	ac_progress *bar = ac_progress_new(what, b->o->quiet);
+	struct ac_fetch_opts fo = { .disc = { .insecure = b->o->insecure }, .progress = show_progress,
+				    .progress_arg = bar };
 	struct ac_fetched f;
 	acb_debug(b, "Fetching %s by discovery", start);
-	if (ac_fetch_by_name(start, ctx, &fo, &f, err) < 0) {
+	int fr = ac_fetch_by_name(start, ctx, &fo, &f, err);
+	ac_progress_end(bar);
+	if (fr < 0) {
 		ac_error_wrap(err, "fetching %s", start);
 		if ((*err)->code == ENOENT) /* perhaps a local path was meant */
 			ac_error_set(err, ENOENT, "%s (local file paths must start with '/' or '.')", (*err)->msg);
 		return -1;
 	}
 	acb_debug(b, "Fetched %s (%s) from %s", start, f.image_id, f.aci_url);
-	int ret = begin_from_file(aci, f.aci_path, comp, err);
+	int ret = begin_from_file(aci, f.aci_path, comp, b->o->quiet, err);
 	unlink(f.aci_path);
 	if (f.asc_path)
 		unlink(f.asc_path);
@@ -167,7 +183,7 @@ static int begin_from_docker(struct acb *b, const char *ctx, const char *aci, co
 	ac_docker_result_free(&res);
 	if (ret < 0)
 		return ac_error_wrap(err, "converting docker://%s", ref);
-	ret = begin_from_file(aci, out, comp, err);
+	ret = begin_from_file(aci, out, comp, b->o->quiet, err);
 	if (comp)
 		*comp = AC_COMP_GZIP; /* the conversion's choice, not the user's */
 	unlink(out);
@@ -209,7 +225,7 @@ int acb_begin(struct acb *b, const char *start, int *comp, ac_error **err)
 	else if (S_ISDIR(st.st_mode))
 		ret = begin_from_dir(aci, start, err);
 	else
-		ret = begin_from_file(aci, start, comp, err);
+		ret = begin_from_file(aci, start, comp, b->o->quiet, err);
 	if (ret < 0)
 		goto out;
 	{

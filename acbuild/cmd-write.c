@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "ac/aci.h"
 #include "ac/fs.h"
+#include "ac/progress.h"
 
 int acb_write_aci(struct acb *b, const char *path, int overwrite, int compression, char *id_out, ac_error **err)
 {
@@ -51,12 +52,16 @@ int acb_write_aci(struct acb *b, const char *path, int overwrite, int compressio
 	if (ac_outfile_open(&out, path, 0644, overwrite ? AC_OUT_OVERWRITE : 0, err) < 0)
 		return -1;
 	char id[AC_IMAGE_ID_LEN + 1];
+	_cleanup_free_ char *what = xasprintf("writing %s", path); /* before any goto */
 	ac_aci_writer *w = ac_aci_writer_new(out.fd, &wo, err);
 	int ret = -1;
 	if (!w)
 		goto out;
-	if (ac_aci_writer_add_manifest(w, text, strlen(text), mtime, err) < 0 ||
-	    ac_aci_writer_add_rootfs(w, layout, err) < 0 || ac_aci_writer_finish(w, id, err) < 0)
+	ac_progress *prog = ac_progress_follow_fd(what, out.fd, 0, b->o->quiet);
+	int wr = ac_aci_writer_add_manifest(w, text, strlen(text), mtime, err) < 0 ||
+		 ac_aci_writer_add_rootfs(w, layout, err) < 0 || ac_aci_writer_finish(w, id, err) < 0;
+	ac_progress_end(prog);
+	if (wr)
 		goto out;
 	if (ac_outfile_commit(&out, err) < 0)
 		goto out;

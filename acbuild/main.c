@@ -32,6 +32,7 @@ static const struct flagdef global_flags[] = {
 	{ "modify", 0, F_STR, OPT(modify), "Path to an ACI to modify (ignores build context; v0.4.0 spelling)", NULL },
 	{ "modify-oci", 0, F_STR, OPT(modify_oci), "Path to an OCI image to modify (not supported)", NULL },
 	{ "no-history", 0, F_BOOL, OPT(no_history), "Don't add annotations with the command that was run", NULL },
+	{ "quiet", 'q', F_BOOL, OPT(quiet), "No progress line on a terminal during long work (begin, write)", NULL },
 	{ "help", 'h', F_BOOL, OPT(help), "help for acbuild", NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };

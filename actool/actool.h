@@ -23,6 +23,7 @@ extern const struct actool_cmd cmd_build, cmd_cat_manifest, cmd_discover, cmd_ex
 	cmd_patch_manifest, cmd_sign, cmd_validate, cmd_verify, cmd_version;
 
 extern int actool_debug; /* global --debug */
+extern int actool_quiet; /* global --quiet: no progress line on a terminal */
 
 /* One line on stderr (a trailing newline in the message is dropped). */
 void actool_err(const char *fmt, ...) AC_PRINTF(1, 2);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include "ac/fs.h"
 #include "ac/manifest.h"
+#include "ac/progress.h"
 
 static int overwrite, no_compression, owner_root, threads;
 static const char *compression;
@@ -84,7 +85,10 @@ static int run_build(int argc, char **argv)
 		return 1;
 	}
 	char id[AC_IMAGE_ID_LEN + 1];
+	_cleanup_free_ char *what = xasprintf("writing %s", tgt);
+	ac_progress *prog = ac_progress_follow_fd(what, out.fd, 0, actool_quiet);
 	int r = write_image(root, manifest, &wo, out.fd, id, &err);
+	ac_progress_end(prog);
 	json_decref(manifest);
 	if (r == 0)
 		r = ac_outfile_commit(&out, &err);

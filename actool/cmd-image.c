@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include "ac/extract.h"
+#include "ac/progress.h"
+#include <sys/stat.h>
 
 static int keep_manifest_only_rootfs; /* --rootfs-only */
 
@@ -59,9 +61,13 @@ static int run_extract(int argc, char **argv)
 	if (keep_manifest_only_rootfs)
 		o.strip_prefix = "rootfs";
 	char id[AC_IMAGE_ID_LEN + 1];
+	struct stat st;
+	_cleanup_free_ char *what = xasprintf("extracting %s", in);
+	ac_progress *prog = ac_progress_follow_fd(what, fd, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0, actool_quiet);
 	int rc = ac_extract(r, dir, &o, &err);
 	if (rc == 0)
 		rc = ac_aci_reader_finish(r, id, &err);
+	ac_progress_end(prog);
 	ac_aci_reader_free(r);
 	if (rc < 0) {
 		actool_err("extract: %s", err->msg);

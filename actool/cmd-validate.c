@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include "ac/fs.h"
 #include "ac/manifest.h"
+#include "ac/progress.h"
 
 static const char *val_type = "";
 static int val_json;
@@ -152,7 +153,11 @@ static int validate_one(const char *path)
 		return 0;
 	}
 	if (!strcmp(vt, "appimage")) {
-		if (ac_aci_validate(fd, path, NULL, &err) < 0) {
+		_cleanup_free_ char *what = xasprintf("validating %s", path);
+		ac_progress *prog = ac_progress_follow_fd(what, fd, (uint64_t)st.st_size, actool_quiet);
+		int vr = ac_aci_validate(fd, path, NULL, &err);
+		ac_progress_end(prog);
+		if (vr < 0) {
 			/* rule failures are bare messages (code 0); read and
 			 * decode errors already start with the file name */
 			if (err->code == 0)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 int actool_debug;
+int actool_quiet;
 
 void actool_err(const char *fmt, ...)
 {
@@ -49,6 +50,7 @@ int actool_write_opts(const char *name, int no_compression, const char *compress
 static const struct ac_opt global_opts[] = {
 	{ "debug", AC_OPT_BOOL, &actool_debug, "Print verbose (debug) output", NULL },
 	{ "help", AC_OPT_BOOL, NULL, "Print usage information and exit", NULL },
+	{ "quiet", AC_OPT_BOOL, &actool_quiet, "No progress line on a terminal during long work", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

@@ -12,11 +12,13 @@
 #include "ac/cli.h"
 #include "ac/doc.h"
 #include "ac/fetch.h"
+#include "ac/progress.h"
 #include "ac/registry.h"
 #include "ac/fs.h"
 #include "ac/manifest.h"
 
 static int debug;
+static int quiet; /* no progress line on a terminal */
 static const char *store_dir, *trust_dir = "/etc/acrun", *insecure = "none";
 static const char *prog = "acrun";
 
@@ -92,6 +94,7 @@ static const struct opt global_opts[] = {
 	{ "insecure-options", 0, O_STR, &insecure, "LIST",
 	  "checks to skip, comma-separated: none, image (signatures), http, tls or all", "none" },
 	{ "debug", 0, O_BOOL, &debug, NULL, "print what acrun does on standard error", NULL },
+	{ "quiet", 'q', O_BOOL, &quiet, NULL, "no progress line on a terminal while downloading", NULL },
 	{ "help", 'h', O_BOOL, NULL, NULL, "show help (of the command given) and exit", NULL },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
@@ -177,6 +180,12 @@ static int verify_signature(int fd, const char *path, json_t *manifest, void *ar
 	return 0;
 }
 
+static void show_progress(void *arg, const char *what, uint64_t done, int64_t total)
+{
+	(void)what;
+	ac_progress_update(arg, done, total);
+}
+
 /* Downloads an image (by URL or by appc name) into a private directory of
  * the store's tmp/, then imports it like a local file: its signature is
  * the .asc downloaded beside it. */
@@ -184,9 +193,10 @@ static int get_remote_image(struct acr_store *s, const char *ref, char id[AC_IMA
 {
 	int insecure_net = insecure_has("http") || insecure_has("tls");
 	_cleanup_free_ char *dir = xasprintf("%s/tmp/fetch-XXXXXX", s->dir);
-	_cleanup_free_ char *aci = NULL, *asc = NULL;
+	_cleanup_free_ char *aci = NULL, *asc = NULL, *what = xasprintf("downloading %s", ref);
 	if (!mkdtemp(dir))
 		return ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+	ac_progress *bar = ac_progress_new(what, quiet);
 	int rc = -1;
 	if (ac_str_has_prefix(ref, "https://") || ac_str_has_prefix(ref, "http://")) {
 		struct ac_http_opts ho = { .allow_http = insecure_has("http"), .insecure_tls = insecure_has("tls") };
@@ -196,21 +206,27 @@ static int get_remote_image(struct acr_store *s, const char *ref, char id[AC_IMA
 									    : xasprintf("%s.aci.asc", ref);
 		aci = xasprintf("%s/image.aci", dir);
 		asc = xasprintf("%s/image.aci.asc", dir);
-		if (ac_fetch_url(ref, aci, &ho, 0, NULL, err) < 0)
+		struct ac_fetch_opts po = { .progress = show_progress, .progress_arg = bar };
+		int fr = ac_fetch_url(ref, aci, &ho, 0, &po, err);
+		if (fr < 0)
 			goto out;
 		ac_error *e = NULL;
 		if (ac_fetch_url(asc_url, asc, &ho, 1 << 20, NULL, &e) < 0) /* no signature: refused on import */
 			ac_error_free(&e);
 	} else {
-		struct ac_fetch_opts fo = { .disc = { .insecure = insecure_net } };
+		struct ac_fetch_opts fo = { .disc = { .insecure = insecure_net }, .progress = show_progress,
+					    .progress_arg = bar };
 		struct ac_fetched f;
 		if (ac_fetch_by_name(ref, dir, &fo, &f, err) < 0)
 			goto out;
 		aci = steal_pointer(&f.aci_path);
 		ac_fetched_free(&f);
 	}
+	ac_progress_end(bar);
+	bar = NULL;
 	rc = acr_store_import(s, aci, verify_signature, NULL, id, err);
 out:
+	ac_progress_end(bar);
 	ac_rm_rf(dir, NULL);
 	return rc;
 }
