@@ -147,9 +147,9 @@ int ac_http_request(const char *url, const struct ac_http_opts *o, const struct 
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, o->allow_http ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, o->allow_http ? "http,https" : "https");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->timeout ? (long)o->timeout : 30L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->timeout ? (long)o->timeout : 60L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "appc-toolkit/0.1");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, req_on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);

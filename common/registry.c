@@ -158,7 +158,7 @@ static int fetch_token(struct reg *r, const struct ac_auth_challenge *c, const c
 	}
 	_cleanup_free_ char *url = ac_buf_detach(&u, NULL);
 	/* credentials only over HTTPS: http.h drops the header otherwise */
-	struct ac_http_opts ho = { r->ro->allow_http, r->ro->insecure_tls, r->ro->ca_file, r->basic, NULL };
+	struct ac_http_opts ho = { r->ro->allow_http, r->ro->insecure_tls, r->ro->ca_file, r->basic, NULL, r->ro->timeout };
 	ac_buf body = AC_BUF_INIT;
 	struct ac_http_response resp;
 	int ret = -1;
@@ -345,7 +345,7 @@ static int reg_get(struct reg *r, const char *url, const char *const *accept, st
 	unsigned attempt = 0, auth_tries = 0;
 	for (;;) {
 		_cleanup_free_ char *auth = token_for(r, r->repo_scope);
-		struct ac_http_opts ho = { r->ro->allow_http, r->ro->insecure_tls, r->ro->ca_file, auth, accept };
+		struct ac_http_opts ho = { r->ro->allow_http, r->ro->insecure_tls, r->ro->ca_file, auth, accept, r->ro->timeout };
 		struct ac_http_req rq = { 0 };
 		rq.headers = headers;
 		rq.on_start = sink_start;
@@ -748,7 +748,7 @@ static int ping(struct reg *r, ac_error **err)
 		/* without plain HTTP to fall back to, HTTPS gets every retry */
 		unsigned tries = r->ro->allow_http && i == 0 ? 1 : max_attempts(r);
 		for (unsigned a = 1;; a++) {
-			struct ac_http_opts ho = { r->ro->allow_http, r->ro->insecure_tls, r->ro->ca_file, NULL, NULL };
+			struct ac_http_opts ho = { r->ro->allow_http, r->ro->insecure_tls, r->ro->ca_file, NULL, NULL, r->ro->timeout };
 			struct ac_http_req rq = { 0 };
 			rq.headers = &hb;
 			ac_buf_reset(&body);

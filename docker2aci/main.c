@@ -17,7 +17,7 @@ static const char *const usage_text =
 	"  or\n"
 	"    docker://[REGISTRYURL/]IMAGE_NAME[:TAG]\n";
 
-static int nosquash, version, insecure_skip, insecure_http, jobs = 3, quiet, password_stdin, json_out;
+static int nosquash, version, insecure_skip, insecure_http, jobs = 3, quiet, password_stdin, json_out, timeout;
 static const char *image = "", *compression = "gzip", *output_dir = ".", *authfile = "", *username = "",
 		  *platform = "", *cert_dir = "";
 
@@ -38,6 +38,7 @@ static const struct ac_opt opts[] = {
 	{ "password-stdin", AC_OPT_BOOL, &password_stdin, "Read the registry password from stdin (with -username)", NULL },
 	{ "platform", AC_OPT_STRING, &platform, "os/arch[/variant] to pick from a manifest list (default: this machine's)", NULL },
 	{ "quiet", AC_OPT_BOOL, &quiet, "No progress output", NULL },
+	{ "timeout", AC_OPT_INT, &timeout, "Seconds a registry may take to connect or stay silent before a request fails and is retried (0: 30 to connect, 60 silent)", "0" },
 	{ "username", AC_OPT_STRING, &username, "Registry user name", NULL },
 	{ "version", AC_OPT_BOOL, &version, "Print version", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
@@ -312,6 +313,11 @@ int main(int argc, char **argv)
 		ro.password = password;
 		ro.platform = *platform ? platform : NULL;
 		ro.jobs = jobs;
+		if (timeout < 0) {
+			fprintf(stderr, "Error: -timeout must not be negative\n");
+			return 2;
+		}
+		ro.timeout = (unsigned)timeout;
 		ro.cert_dir = *cert_dir ? cert_dir : NULL;
 		if (!quiet && isatty(2))
 			ro.progress = progress;

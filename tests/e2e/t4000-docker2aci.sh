@@ -471,4 +471,23 @@ test_expect_success ZSTD 'a zstd layer (OCI tar+zstd) is converted, a corrupt on
 	test ! -e zl/bad-latest.aci
 '
 
+test_expect_success 'a registry that accepts and never answers: -timeout bounds the wait' '
+	python3 -c "
+import socket, sys, threading, time
+s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True)
+held = []
+def accept():
+    while True:
+        held.append(s.accept()[0])
+threading.Thread(target=accept, daemon=True).start()
+time.sleep(90)
+" > silent.port & spid=$!
+	for i in $(seq 1 50); do test -s silent.port && break; sleep 0.1; done &&
+	start=$(date +%s) &&
+	test_expect_code 1 timeout 60 docker2aci -insecure-allow-http -timeout 1 docker://127.0.0.1:$(cat silent.port)/a/b 2> err; rc=$?
+	end=$(date +%s); kill $spid 2>/dev/null
+	test $rc = 0 && test_one_line err && test $((end - start)) -lt 45
+'
+
 test_done

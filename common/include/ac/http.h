@@ -18,6 +18,8 @@ struct ac_http_opts {
 	const char *ca_file;    /* CA bundle; NULL: $SSL_CERT_FILE, else the system's */
 	const char *authorization; /* value of the Authorization header, or NULL */
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
+	unsigned timeout;       /* seconds to connect, and seconds without a byte before a
+				 * request fails; 0: 30 s to connect, 60 s stalled */
 };
 
 struct ac_http_response {

@@ -37,6 +37,7 @@ struct ac_registry_opts {
 	int max_attempts;        /* per request; <= 0: 5 */
 	unsigned retry_ms;       /* first backoff delay; 0: 500 ms (doubles each time) */
 	unsigned max_wait_s;     /* cap on one wait (Retry-After too); 0: 60 s */
+	unsigned timeout;        /* per request: seconds to connect and without a byte (http.h); 0: 30/60 s */
 	ac_registry_progress_fn progress;
 	void *progress_arg;
 };
