@@ -7,8 +7,10 @@
 #include <sys/stat.h>
 
 static int keep_manifest_only_rootfs; /* --rootfs-only */
+static const char *max_size = "";
 
 static const struct ac_opt extract_opts[] = {
+	{ "max-size", AC_OPT_STRING, &max_size, "Refuse to write more than this many bytes of file data (a decompression bomb guard; suffixes K, M, G)", NULL },
 	{ "rootfs-only", AC_OPT_BOOL, &keep_manifest_only_rootfs, "Extract only the rootfs, into DIRECTORY itself", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
@@ -29,6 +31,31 @@ static ac_aci_reader *open_image(const char *cmd, const char *path, int *fd)
 	return r;
 }
 
+/* "123", "10K", "64M", "2G" (powers of 1024). */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	else if (*end)
+		return -1;
+	if (shift && end[1])
+		return -1;
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 /* Validates the whole image first (a second read), so that nothing is
  * extracted from an image that is invalid further on. */
 static int run_extract(int argc, char **argv)
@@ -39,6 +66,11 @@ static int run_extract(int argc, char **argv)
 		return 1;
 	}
 	const char *in = argv[0], *dir = argv[1];
+	uint64_t cap = 0;
+	if (*max_size && parse_size(max_size, &cap) < 0) {
+		actool_err("extract: --max-size: %s is not a size (bytes, or a number with K, M or G)", max_size);
+		return 2;
+	}
 	_cleanup_close_ int vfd = open(in, O_RDONLY | O_CLOEXEC);
 	if (vfd < 0) {
 		actool_err("extract: Cannot open %s: open %s: %s", in, in, strerror(errno));
@@ -60,6 +92,7 @@ static int run_extract(int argc, char **argv)
 	ac_extract_opts_default(&o);
 	if (keep_manifest_only_rootfs)
 		o.strip_prefix = "rootfs";
+	o.max_bytes = cap;
 	char id[AC_IMAGE_ID_LEN + 1];
 	struct stat st;
 	_cleanup_free_ char *what = xasprintf("extracting %s", in);
@@ -82,7 +115,7 @@ static int run_extract(int argc, char **argv)
 const struct actool_cmd cmd_extract = {
 	.name = "extract",
 	.summary = "Extract an ACI into a directory, safely",
-	.usage = "[--rootfs-only] ACI_FILE DIRECTORY",
+	.usage = "[--rootfs-only] [--max-size=SIZE] ACI_FILE DIRECTORY",
 	.description = "Validate an ACI, then extract its manifest and rootfs into DIRECTORY\n"
 		       "(created if missing). Nothing is ever written outside DIRECTORY,\n"
 		       "whatever the archive holds. As root, owners, setuid bits and device\n"

@@ -79,6 +79,13 @@ test_expect_success 'a 1 GiB gzip bomb is validated in bounded time and memory' 
 	timeout 120 actool validate h/bomb.aci && timeout 120 actool image-id h/bomb.aci > id && grep -q "^sha512-" id
 '
 
+test_expect_success 'actool extract --max-size caps what a bomb may write' '
+	limit_memory &&
+	test_expect_code 1 actool extract --max-size=64M h/bomb.aci bx 2> err && test_one_line err &&
+	test_grep "exceeds 67108864 bytes" err && test ! -e bx/rootfs/zeros &&
+	test_expect_code 2 actool extract --max-size=lots h/bomb.aci by 2> err && test_one_line err
+'
+
 test_expect_success 'truncated and corrupt streams: one line, exit 1, no crash' '
 	limit_memory &&
 	head -c 100 h/dotdot.aci > trunc.aci &&
