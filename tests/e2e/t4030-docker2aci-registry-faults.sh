@@ -10,11 +10,11 @@ registry_prereqs
 mkimage big
 start_registry plain || exit 1
 push img-big 127.0.0.1:$plain_PORT/test/big:latest || { echo "Bail out! pushing the test image failed"; exit 1; }
-for m in cut 500 429 wrong redirect; do
+for m in cut 500 429 wrong redirect longer; do
 	start_proxy "$plain_PORT" $m || exit 1
 	eval "P_$m=$PROXY_PORT R_$m=$REDIR_PORT"
 done
-export P_cut P_500 P_429 P_wrong P_redirect R_redirect
+export P_cut P_500 P_429 P_wrong P_redirect R_redirect P_longer
 
 pull() {
 	docker2aci -insecure-allow-http "docker://127.0.0.1:$1/test/big" >out 2>err &&
@@ -42,6 +42,13 @@ test_expect_success 'wrong bytes: refused, naming the blob, nothing left behind'
 	mkdir wrong wrong/tmp && cd wrong &&
 	test_expect_code 1 env TMPDIR=$PWD/tmp docker2aci -insecure-allow-http docker://127.0.0.1:$P_wrong/test/big 2>err &&
 	test_grep "^Error: conversion error: blob sha256:[0-9a-f]*: digest mismatch" err &&
+	test -z "$(ls tmp)" && ! ls *.aci 2>/dev/null
+'
+
+test_expect_success 'a blob longer than announced: refused, naming the blob, nothing left behind' '
+	mkdir longer longer/tmp && cd longer &&
+	test_expect_code 1 env TMPDIR=$PWD/tmp docker2aci -insecure-allow-http docker://127.0.0.1:$P_longer/test/big 2>err &&
+	test_one_line err && test_grep "blob sha256:[0-9a-f]*" err &&
 	test -z "$(ls tmp)" && ! ls *.aci 2>/dev/null
 '
 

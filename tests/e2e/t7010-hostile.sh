@@ -7,7 +7,7 @@
 export INVALID="dotdot absolute symlink-then-write symlink-dotdot-then-write symlink-named-dot symlink-loop
 	hardlink-out hardlink-absolute hardlink-before-target rootfs-sibling duplicate-manifest trailing-garbage
 	hardlink-with-data"
-export VALID="device long-pax bomb"
+export VALID="device long-pax bomb bomb-xz bomb-bz2"
 TEST_TIMEOUT=300
 
 # memory: 2 GiB of address space is plenty (not under ASan, which reserves terabytes)
@@ -24,7 +24,7 @@ export -f limit_memory no_escape
 
 test_expect_success 'setup: the hostile images' '
 	cp /etc/passwd passwd.before &&
-	python3 "$TEST_DIRECTORY/helpers/hostile-aci.py" h > list && test $(wc -l < list) = 16
+	python3 "$TEST_DIRECTORY/helpers/hostile-aci.py" h > list && test $(wc -l < list) = 18
 '
 
 test_expect_success 'actool validate refuses each invalid image with one line, accepts the legal ones' '
@@ -74,9 +74,11 @@ test_expect_success ROOT 'acrun fetch: invalid images never enter the store' '
 	no_escape
 '
 
-test_expect_success 'a 1 GiB gzip bomb is validated in bounded time and memory' '
+test_expect_success 'gzip, xz and bzip2 bombs are validated in bounded time and memory' '
 	limit_memory &&
-	timeout 120 actool validate h/bomb.aci && timeout 120 actool image-id h/bomb.aci > id && grep -q "^sha512-" id
+	timeout 120 actool validate h/bomb.aci && timeout 120 actool image-id h/bomb.aci > id && grep -q "^sha512-" id &&
+	timeout 120 actool validate h/bomb-xz.aci h/bomb-bz2.aci &&
+	test_expect_code 1 actool extract --max-size=1M h/bomb-xz.aci bxz 2> err && test_grep "exceeds" err
 '
 
 test_expect_success 'actool extract --max-size caps what a bomb may write' '

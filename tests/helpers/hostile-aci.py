@@ -108,3 +108,16 @@ with gzip.GzipFile(os.path.join(out, "bomb.aci"), "wb", compresslevel=1, mtime=0
         ti.size, ti.mtime = 1 << 30, 1600000000
         t.addfile(ti, io.BufferedReader(Zeros(ti.size), 1 << 20))
 print("bomb")
+
+# the same kind of bomb in xz and bzip2 (256 MiB of zeros in a few KiB)
+import bz2, lzma
+for name, opener in (("bomb-xz", lambda f: lzma.LZMAFile(f, "wb", preset=0)),
+                     ("bomb-bz2", lambda f: bz2.BZ2File(f, "wb", compresslevel=1))):
+    with open(os.path.join(out, name + ".aci"), "wb") as raw, opener(raw) as z:
+        with tarfile.open(fileobj=z, mode="w|", format=tarfile.PAX_FORMAT) as t:
+            t.addfile(*entry("manifest", data=MANIFEST))
+            t.addfile(*entry("rootfs", "d"))
+            ti = tarfile.TarInfo("rootfs/zeros")
+            ti.size, ti.mtime = 256 << 20, 1600000000
+            t.addfile(ti, io.BufferedReader(Zeros(ti.size), 1 << 20))
+    print(name)

@@ -81,6 +81,8 @@ class H(http.server.BaseHTTPRequestHandler):
         if MODE == 'wrong':
             data = r.read()
             return self.relay(r, body=bytes(b ^ 0x55 for b in data))
+        if MODE == 'longer':  # the right bytes, then more than announced
+            return self.relay(r, body=r.read() + bytes(1 << 20))
         if MODE == 'redirect':
             r.read()
             self.send_response(307)
