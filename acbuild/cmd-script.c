@@ -167,12 +167,9 @@ int cmd_script(struct acb *b, int argc, char **argv, ac_error **err)
 	if (nested) {
 		work = xstrdup(inherited);
 	} else {
-		const char *tmp = getenv("TMPDIR");
-		work = xasprintf("%s/acbuild-script-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(work)) {
-			ac_error_errno(err, "cannot create a temporary context");
+		work = ac_mkdtemp(ac_tmpdir(), "acbuild-script", err);
+		if (!work)
 			goto out_lines;
-		}
 	}
 	struct acb sb;
 	acb_init(&sb, b->o, work);

@@ -512,10 +512,9 @@ static int run_modify(struct acb_opts *o, const struct cmd *c, const char *histp
 		return ac_error_errno(err, "%s", file);
 
 	/* A private context, never the work path's .acbuild (the original's bug). */
-	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *dir = xasprintf("%s/acbuild-modify-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return ac_error_errno(err, "cannot create a temporary context");
+	_cleanup_free_ char *dir = ac_mkdtemp(ac_tmpdir(), "acbuild-modify", err);
+	if (!dir)
+		return -1;
 	struct acb b;
 	acb_init(&b, o, dir);
 	b.msgname = msgname;

@@ -961,15 +961,9 @@ static int open_input(struct ctx *c, const char *path, ac_error **err)
 		c->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		return c->rootfd < 0 ? ac_error_errno(err, "error opening %s", path) : 0;
 	}
-	const char *td = c->o->tmp_dir && *c->o->tmp_dir ? c->o->tmp_dir :
-			 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	c->tmp = xasprintf("%s/docker2aci-XXXXXX", td);
-	if (!mkdtemp(c->tmp)) {
-		ac_error_errno(err, "error creating dir");
-		free(c->tmp);
-		c->tmp = NULL;
+	c->tmp = ac_mkdtemp(c->o->tmp_dir && *c->o->tmp_dir ? c->o->tmp_dir : ac_tmpdir(), "docker2aci", err);
+	if (!c->tmp)
 		return -1;
-	}
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ac_error_errno(err, "error opening file");

@@ -222,7 +222,7 @@ static struct node *ensure_dir(ac_layer_tree *t, const char *path, int layer)
 ac_layer_tree *ac_layer_tree_new(const char *tmp_dir, ac_error **err)
 {
 	if (!tmp_dir || !*tmp_dir)
-		tmp_dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+		tmp_dir = ac_tmpdir();
 	int fd = open(tmp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		_cleanup_free_ char *p = xasprintf("%s/docker2aci-spool-XXXXXX", tmp_dir);

@@ -317,3 +317,20 @@ int ac_rm_rf(const char *path, ac_error **err)
 		return errno == ENOENT ? 0 : ac_error_errno(err, "cannot remove '%s'", path);
 	return rm_rf_at(AT_FDCWD, path, st.st_dev, err);
 }
+
+const char *ac_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && *t ? t : "/tmp";
+}
+
+char *ac_mkdtemp(const char *parent, const char *prefix, ac_error **err)
+{
+	char *p = xasprintf("%s/%s-XXXXXX", parent, prefix);
+	if (!mkdtemp(p)) {
+		ac_error_errno(err, "cannot create a temporary directory in %s", parent);
+		free(p);
+		return NULL;
+	}
+	return p;
+}

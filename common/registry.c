@@ -1126,15 +1126,9 @@ int ac_docker_convert_remote(const char *refstr, const struct ac_docker_opts *o,
 	if (ac_docker_parse_ref(refstr, &r.ref, err) < 0)
 		goto out;
 	r.repo_scope = xasprintf("repository:%s:pull", r.ref.image_name);
-	const char *td = o->tmp_dir && *o->tmp_dir ? o->tmp_dir :
-			 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	r.tmp = xasprintf("%s/docker2aci-pull-XXXXXX", td);
-	if (!mkdtemp(r.tmp)) {
-		ac_error_errno(err, "error creating dir");
-		free(r.tmp);
-		r.tmp = NULL;
+	r.tmp = ac_mkdtemp(o->tmp_dir && *o->tmp_dir ? o->tmp_dir : ac_tmpdir(), "docker2aci-pull", err);
+	if (!r.tmp)
 		goto out;
-	}
 	r.rootfd = open(r.tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r.rootfd < 0) {
 		ac_error_errno(err, "%s", r.tmp);

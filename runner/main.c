@@ -192,10 +192,11 @@ static void show_progress(void *arg, const char *what, uint64_t done, int64_t to
 static int get_remote_image(struct acr_store *s, const char *ref, char id[AC_IMAGE_ID_LEN + 1], ac_error **err)
 {
 	int insecure_net = insecure_has("http") || insecure_has("tls");
-	_cleanup_free_ char *dir = xasprintf("%s/tmp/fetch-XXXXXX", s->dir);
+	_cleanup_free_ char *tmpdir = xasprintf("%s/tmp", s->dir);
+	_cleanup_free_ char *dir = ac_mkdtemp(tmpdir, "fetch", err);
 	_cleanup_free_ char *aci = NULL, *asc = NULL, *what = xasprintf("downloading %s", ref);
-	if (!mkdtemp(dir))
-		return ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+	if (!dir)
+		return -1;
 	ac_progress *bar = ac_progress_new(what, quiet);
 	int rc = -1;
 	if (ac_str_has_prefix(ref, "https://") || ac_str_has_prefix(ref, "http://")) {
@@ -239,10 +240,11 @@ static int get_docker_image(struct acr_store *s, const char *ref, char id[AC_IMA
 	if (!insecure_has("image"))
 		return ac_error_set(err, EPERM, "docker://%s: docker images are not signed; run it with "
 					       "--insecure-options=image", ref);
-	_cleanup_free_ char *dir = xasprintf("%s/tmp/docker-XXXXXX", s->dir);
+	_cleanup_free_ char *tmpdir = xasprintf("%s/tmp", s->dir);
+	_cleanup_free_ char *dir = ac_mkdtemp(tmpdir, "docker", err);
 	_cleanup_free_ char *out = NULL;
-	if (!mkdtemp(dir))
-		return ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+	if (!dir)
+		return -1;
 	out = xasprintf("%s/image.aci", dir);
 	struct ac_docker_opts o = { .output_file = out, .tmp_dir = dir, .comp = { .type = AC_COMP_NONE, .level = -1 } };
 	struct ac_registry_opts ro = { .allow_http = insecure_has("http"), .insecure_tls = insecure_has("tls") };
@@ -990,12 +992,11 @@ static int cmd_trust(const struct cmd *c, int argc, char **argv)
 		keys = argv;
 		nkeys = 1;
 	}
-	_cleanup_free_ char *tmp = xasprintf("%s/acrun-trust-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR")
-									  ? getenv("TMPDIR") : "/tmp");
+	ac_error *terr = NULL;
+	_cleanup_free_ char *tmp = ac_mkdtemp(ac_tmpdir(), "acrun-trust", &terr);
 	int rc = 0;
-	if (!mkdtemp(tmp)) {
-		errmsg("mkdtemp %s: %s", tmp, strerror(errno));
-		rc = 1;
+	if (!tmp) {
+		rc = fail(&terr, 1);
 	} else {
 		for (size_t k = 0; k < nkeys && rc == 0; k++)
 			rc = trust_one(prefix, keys[k], tmp, &auth);

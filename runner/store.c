@@ -336,7 +336,7 @@ int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify
 	if (acr_store_lock(s, 0, err) < 0)
 		return -1;
 	_cleanup_free_ char *tmp = NULL, *work = NULL, *known = NULL, *text = NULL, *rdir = NULL, *aci = NULL,
-			    *mtext = NULL, *final = NULL;
+			    *mtext = NULL, *final = NULL, *tmpdir = NULL;
 	_cleanup_close_ int wfd = -1;
 	char hex[65];
 	_cleanup_close_ int fd = copy_in(s, src, &tmp, hex, err);
@@ -379,13 +379,10 @@ int acr_store_import(struct acr_store *s, const char *path, acr_verify_fn verify
 			goto out;
 		}
 	}
-	work = xasprintf("%s/tmp/img-XXXXXX", s->dir);
-	if (!mkdtemp(work)) {
-		ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
-		free(work);
-		work = NULL;
+	tmpdir = xasprintf("%s/tmp", s->dir);
+	work = ac_mkdtemp(tmpdir, "img", err);
+	if (!work)
 		goto out;
-	}
 	rdir = xasprintf("%s/rendered", work);
 	/* An image with dependencies is rendered with them, on first use. */
 	if (json_array_size(json_object_get(m, "dependencies")) ? image_id_of(fd, path, id, err) < 0
@@ -673,10 +670,11 @@ static int fetch_dep(struct resolver *r, const char *name, json_t *labels, uint6
 		fo = *r->o->fetch;
 	if (size)
 		fo.max_size = size;
-	_cleanup_free_ char *dir = xasprintf("%s/tmp/fetch-XXXXXX", s->dir);
-	if (!mkdtemp(dir)) {
+	_cleanup_free_ char *tmpdir = xasprintf("%s/tmp", s->dir);
+	_cleanup_free_ char *dir = ac_mkdtemp(tmpdir, "fetch", err);
+	if (!dir) {
 		ac_buf_release(&app);
-		return ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+		return -1;
 	}
 	rdebug(r, "fetching dependency %s", app.buf);
 	struct ac_fetched f;

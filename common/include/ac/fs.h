@@ -46,4 +46,10 @@ int ac_rm_rf(const char *path, ac_error **err);
 void ac_cleanup_on_signal_add(const char *path);
 void ac_cleanup_on_signal_remove(const char *path);
 
+/* The directory for temporary files: $TMPDIR when set and not empty, else /tmp. */
+const char *ac_tmpdir(void);
+/* mkdtemp of parent/prefix-XXXXXX; the malloc'ed path, or NULL with "cannot
+ * create a temporary directory in PARENT: reason". */
+char *ac_mkdtemp(const char *parent, const char *prefix, ac_error **err);
+
 #endif
