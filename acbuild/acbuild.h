@@ -41,6 +41,8 @@ struct acb {
 	ac_lock lock;
 	json_t *manifest;    /* loaded for commands that edit or read it */
 	int changed;         /* the manifest must be saved */
+	int packed;          /* the base image is still packed (base.c) */
+	struct ac_pathset *base_index; /* its paths, once loaded */
 };
 
 /* context.c */
@@ -85,10 +87,35 @@ int acb_end(struct acb *b, ac_error **err);
 int acb_write_aci(struct acb *b, const char *path, int overwrite, int compression,
 		  char *id, ac_error **err);
 
+/* base.c: a session begun from an ACI keeps it packed until a step needs
+ * its files.  acb_base_begin makes the packed base in the new context ctx
+ * (manifest in aci) from the ACI image, moved there when take is set;
+ * *comp (optional) receives its compression. */
+int acb_base_begin(const char *ctx, const char *aci, const char *image, int take, int *comp, int quiet,
+		   ac_error **err);
+/* Under the lock: sets b->packed, finishing an interrupted unpack. */
+void acb_base_check(struct acb *b);
+/* 1 when a copy of a (directory if src_is_dir) tree to dir/name (paths
+ * relative to the rootfs, cleaned; dir "." for the root) can go to the
+ * changes of a packed base as it would to the unpacked tree, 0 when the
+ * base must be unpacked first. */
+int acb_base_can_place(struct acb *b, const char *dir, const char *name, int src_is_dir, ac_error **err);
+int acb_base_open_changes(struct acb *b, ac_error **err);
+/* Unpacks a packed base into currentaci/rootfs (nothing when unpacked). */
+int acb_base_unpack(struct acb *b, ac_error **err);
+/* Adds the rootfs of a packed session to w: the base merged with its changes. */
+struct ac_aci_writer;
+int acb_base_write(struct acb *b, struct ac_aci_writer *w, ac_error **err);
+void acb_base_release(struct acb *b);
+
 /* cmd-copy.c: copies the host tree src to dst, a path inside the rootfs
  * resolved there (never leaving it). */
 int acb_copy_into_root(int rootfd, const char *src, const char *dst, ac_error **err);
 /* Copies the contents of directory src into the directory dstfd. */
 int acb_copy_dir_contents(const char *src, int dstfd, ac_error **err);
+/* Merges the tree srcfd into dstfd with hard links (both on one file
+ * system): a directory present in both keeps dst's mode, owner and times,
+ * anything else of src replaces dst's. */
+int acb_link_tree_over(int srcfd, int dstfd, ac_error **err);
 
 #endif

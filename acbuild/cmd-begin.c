@@ -56,29 +56,24 @@ static int begin_from_dir(const char *aci, const char *start, ac_error **err)
 	return 0;
 }
 
-/* An ACI (any compression) or a tarball of a rootfs. */
-static int begin_from_file(const char *aci, const char *start, int *comp, int quiet, ac_error **err)
+/* An ACI (any compression), kept packed (base.c), or a tarball of a
+ * rootfs, extracted.  take: start is a download of ours, to be moved. */
+static int begin_from_file(const char *ctx, const char *aci, const char *start, int take, int *comp, int quiet,
+			   ac_error **err)
 {
 	_cleanup_close_ int fd = open(start, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ac_error_errno(err, "open %s", start);
-	/* An ACI (it has a manifest) must be valid as a whole: entries the
-	 * extractor would skip or refuse must not make a half image.  A tarball
-	 * of a rootfs has no manifest and is taken as it is. */
+	/* An ACI (it has a manifest) is validated as a whole by
+	 * acb_base_begin.  A tarball of a rootfs has no manifest and is taken
+	 * as it is. */
 	_cleanup_free_ char *mtext = NULL;
 	size_t mlen;
 	int has_manifest = ac_aci_read_manifest(fd, start, &mtext, &mlen, NULL);
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return ac_error_errno(err, "seek %s", start);
-	if (has_manifest == 1) {
-		if (ac_aci_validate(fd, start, NULL, err) < 0) {
-			if ((*err)->code == 0)
-				ac_error_wrap(err, "%s: invalid image", start);
-			return -1;
-		}
-		if (lseek(fd, 0, SEEK_SET) < 0)
-			return ac_error_errno(err, "seek %s", start);
-	}
+	if (has_manifest == 1)
+		return acb_base_begin(ctx, aci, start, take, comp, quiet, err);
 	ac_aci_reader *r = ac_aci_reader_open(fd, start, err);
 	if (!r)
 		return -1;
@@ -160,7 +155,7 @@ static int begin_from_name(struct acb *b, const char *ctx, const char *aci, cons
 		return -1;
 	}
 	acb_debug(b, "Fetched %s (%s) from %s", start, f.image_id, f.aci_url);
-	int ret = begin_from_file(aci, f.aci_path, comp, b->o->quiet, err);
+	int ret = begin_from_file(ctx, aci, f.aci_path, 1, comp, b->o->quiet, err);
 	unlink(f.aci_path);
 	if (f.asc_path)
 		unlink(f.asc_path);
@@ -183,7 +178,7 @@ static int begin_from_docker(struct acb *b, const char *ctx, const char *aci, co
 	ac_docker_result_free(&res);
 	if (ret < 0)
 		return ac_error_wrap(err, "converting docker://%s", ref);
-	ret = begin_from_file(aci, out, comp, b->o->quiet, err);
+	ret = begin_from_file(ctx, aci, out, 1, comp, b->o->quiet, err);
 	if (comp)
 		*comp = AC_COMP_GZIP; /* the conversion's choice, not the user's */
 	unlink(out);
@@ -225,7 +220,7 @@ int acb_begin(struct acb *b, const char *start, int *comp, ac_error **err)
 	else if (S_ISDIR(st.st_mode))
 		ret = begin_from_dir(aci, start, err);
 	else
-		ret = begin_from_file(aci, start, comp, b->o->quiet, err);
+		ret = begin_from_file(tmp, aci, start, 0, comp, b->o->quiet, err);
 	if (ret < 0)
 		goto out;
 	{

@@ -50,34 +50,6 @@ static int set_owner_mode_times(int dirfd, const char *name, const struct stat *
 	return 0;
 }
 
-static int copy_data(int in, int out, const char *src, ac_error **err)
-{
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-		if (n == 0)
-			return 0;
-		if (n > 0)
-			continue;
-		if (errno == EINTR)
-			continue;
-		if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP && errno != EPERM)
-			return ac_error_errno(err, "copy %s", src);
-		break;
-	}
-	char buf[1 << 16];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ac_error_errno(err, "read %s", src);
-		if (n == 0)
-			return 0;
-		if (ac_write_all(out, buf, n) < 0)
-			return ac_error_errno(err, "write %s", src);
-	}
-}
-
 /* Makes room for a new entry name in dirfd: removes a non-directory, or a
  * directory when keep_dir is 0.  Returns 1 if a directory was kept. */
 static int clear_slot(int dirfd, const char *name, int keep_dir, ac_error **err)
@@ -159,7 +131,7 @@ static int copy_tree(struct copier *c, const char *src, int dirfd, const char *n
 		_cleanup_close_ int out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (out < 0)
 			return ac_error_errno(err, "create %s", name);
-		if (copy_data(in, out, src, err) < 0)
+		if (ac_copy_fd(in, out, src, err) < 0)
 			return -1;
 		if (st.st_nlink > 1) {
 			c->hl = xrealloc(c->hl, (c->nhl + 1) * sizeof(*c->hl));
@@ -290,6 +262,90 @@ int acb_copy_into_root(int rootfd, const char *src, const char *dst, ac_error **
 	return ret;
 }
 
+static int open_rootfs(struct acb *b, ac_error **err);
+
+static int link_over(int sfd, int dfd, int depth, ac_error **err)
+{
+	if (depth > 4096)
+		return ac_error_set(err, ELOOP, "directory tree too deep");
+	int dup_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return ac_error_errno(err, "cannot read a directory of changes");
+	}
+	int ret = 0;
+	struct dirent *de;
+	while (ret == 0 && (de = readdir(d))) {
+		const char *nm = de->d_name;
+		if (!strcmp(nm, ".") || !strcmp(nm, ".."))
+			continue;
+		struct stat s, t;
+		if (fstatat(sfd, nm, &s, AT_SYMLINK_NOFOLLOW) < 0) {
+			ret = ac_error_errno(err, "stat %s", nm);
+			break;
+		}
+		int have = fstatat(dfd, nm, &t, AT_SYMLINK_NOFOLLOW) == 0;
+		if (have && S_ISDIR(t.st_mode) && !S_ISDIR(s.st_mode)) {
+			ret = ac_error_set(err, EISDIR, "cannot overwrite directory %s with a non-directory", nm);
+			break;
+		}
+		if (have && !S_ISDIR(t.st_mode) && unlinkat(dfd, nm, 0) < 0) {
+			ret = ac_error_errno(err, "remove %s", nm);
+			break;
+		}
+		if (!S_ISDIR(s.st_mode)) {
+			if (linkat(sfd, nm, dfd, nm, 0) < 0)
+				ret = ac_error_errno(err, "link %s", nm);
+			continue;
+		}
+		int merge = have && S_ISDIR(t.st_mode);
+		if (!merge && mkdirat(dfd, nm, 0700) < 0) {
+			ret = ac_error_errno(err, "mkdir %s", nm);
+			break;
+		}
+		_cleanup_close_ int sub_s = openat(sfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int sub_d = openat(dfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub_s < 0 || sub_d < 0) {
+			ret = ac_error_errno(err, "open %s", nm);
+			break;
+		}
+		ret = link_over(sub_s, sub_d, depth + 1, err);
+		if (ret == 0 && merge) {
+			struct timespec ts[2] = { t.st_atim, t.st_mtim }; /* unchanged by the merge */
+			futimens(sub_d, ts);
+		} else if (ret == 0) {
+			ret = set_owner_mode_times(dfd, nm, &s, err);
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+int acb_link_tree_over(int srcfd, int dstfd, ac_error **err)
+{
+	return link_over(srcfd, dstfd, 0, err);
+}
+
+/* The directory a copy writes to: the rootfs, or the changes of a packed
+ * base when every target (dir/names[i], names[i] a directory when
+ * isdir[i]) can go there; otherwise (and always when n < 0) the base is
+ * unpacked first. */
+static int open_copy_root(struct acb *b, const char *dir, char **names, const int *isdir, int n, ac_error **err)
+{
+	int place = b->packed && n >= 0;
+	for (int i = 0; i < n && place == 1; i++)
+		place = acb_base_can_place(b, dir, names[i], isdir[i], err);
+	if (place < 0)
+		return -1;
+	if (place)
+		return acb_base_open_changes(b, err);
+	if (acb_base_unpack(b, err) < 0)
+		return -1;
+	return open_rootfs(b, err);
+}
+
 static int open_rootfs(struct acb *b, ac_error **err)
 {
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", b->aci);
@@ -307,7 +363,14 @@ int cmd_copy(struct acb *b, int argc, char **argv, ac_error **err)
 	if (n > 0 && argv[1][n - 1] == '/')
 		return ac_error_set(err, EINVAL, "there is a trailing path separator in the second operand; "
 				    "to copy into a directory use copy-to-dir");
-	_cleanup_close_ int rootfd = open_rootfs(b, err);
+	struct stat st;
+	if (lstat(argv[0], &st) < 0)
+		return ac_error_errno(err, "%s", argv[0]);
+	_cleanup_free_ char *rel = clean_in_root(argv[1]);
+	_cleanup_free_ char *dircopy = xstrdup(rel), *basecopy = xstrdup(rel);
+	char *name = basename(basecopy);
+	int isdir = S_ISDIR(st.st_mode);
+	_cleanup_close_ int rootfd = open_copy_root(b, dirname(dircopy), &name, &isdir, strcmp(rel, ".") ? 1 : -1, err);
 	if (rootfd < 0)
 		return -1;
 	return acb_copy_into_root(rootfd, argv[0], argv[1], err);
@@ -321,11 +384,31 @@ int cmd_copy_to_dir(struct acb *b, int argc, char **argv, ac_error **err)
 			fprintf(stderr, "%s ", argv[i]);
 		fprintf(stderr, "to %s\n", argv[argc - 1]);
 	}
-	_cleanup_close_ int rootfd = open_rootfs(b, err);
-	if (rootfd < 0)
-		return -1;
 	const char *to = argv[argc - 1];
 	_cleanup_free_ char *rel = clean_in_root(to);
+	/* the names the sources take in the target */
+	int nsrc = argc - 1;
+	char **names = xcalloc((size_t)nsrc + 1, sizeof(char *));
+	int *src_isdir = xcalloc((size_t)nsrc + 1, sizeof(int));
+	for (int i = 0; i < nsrc; i++) {
+		names[i] = xstrdup(argv[i]);
+		size_t n = strlen(names[i]);
+		while (n > 1 && names[i][n - 1] == '/')
+			names[i][--n] = 0;
+		struct stat st;
+		src_isdir[i] = lstat(argv[i], &st) == 0 && S_ISDIR(st.st_mode);
+		char *base = basename(names[i]);
+		if (!strcmp(base, "/") || !strcmp(base, ".") || !strcmp(base, ".."))
+			nsrc = -1; /* contents copied into the target: not worth checking */
+		memmove(names[i], base, strlen(base) + 1);
+		if (nsrc < 0)
+			break;
+	}
+	_cleanup_close_ int rootfd = open_copy_root(b, rel, names, src_isdir, nsrc, err);
+	ac_strv_free(names);
+	free(src_isdir);
+	if (rootfd < 0)
+		return -1;
 	/* an existing non-directory target is an error, a missing one is made */
 	ac_error *e = NULL;
 	int fd = ac_open_in_root(rootfd, rel, O_PATH | O_CLOEXEC, 0, &e);

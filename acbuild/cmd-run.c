@@ -55,6 +55,8 @@ int cmd_run(struct acb *b, int argc, char **argv, ac_error **err)
 	if (geteuid() != 0)
 		return ac_error_set(err, ACB_EPLAIN, "the run subcommand must be run as root");
 	run_debug = b->o->debug;
+	if (acb_base_unpack(b, err) < 0) /* the step sees the whole tree */
+		return -1;
 
 	struct acr_store ds = { NULL, -1, -1 }, acrun = { NULL, -1, -1 };
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", b->aci);

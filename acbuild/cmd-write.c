@@ -59,7 +59,8 @@ int acb_write_aci(struct acb *b, const char *path, int overwrite, int compressio
 		goto out;
 	ac_progress *prog = ac_progress_follow_fd(what, out.fd, 0, b->o->quiet);
 	int wr = ac_aci_writer_add_manifest(w, text, strlen(text), mtime, err) < 0 ||
-		 ac_aci_writer_add_rootfs(w, layout, err) < 0 || ac_aci_writer_finish(w, id, err) < 0;
+		 (b->packed ? acb_base_write(b, w, err) : ac_aci_writer_add_rootfs(w, layout, err)) < 0 ||
+		 ac_aci_writer_finish(w, id, err) < 0;
 	ac_progress_end(prog);
 	if (wr)
 		goto out;

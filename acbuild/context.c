@@ -24,6 +24,7 @@ void acb_init(struct acb *b, struct acb_opts *o, const char *work)
 void acb_release(struct acb *b)
 {
 	acb_unlock(b);
+	acb_base_release(b);
 	if (b->manifest)
 		json_decref(b->manifest);
 	b->manifest = NULL;
@@ -78,6 +79,7 @@ int acb_lock(struct acb *b, ac_error **err)
 		acb_unlock(b);
 		return no_build(err);
 	}
+	acb_base_check(b);
 	return 0;
 }
 

@@ -670,7 +670,10 @@ static const char *const man_sections[] = {
 	"THE BUILD CONTEXT",
 	"A build lives in .acbuild/ under the work path (--work-path, default the current directory): "
 	"the image being built (currentaci/manifest and currentaci/rootfs/), dependencies fetched for run, "
-	"and a lock file. Every command takes an exclusive lock on it, so a second acbuild working in the "
+	"and a lock file. A build begun from an ACI keeps that image packed in base/ until a step needs "
+	"its whole tree (run, or a copy into or through a directory or symlink of the image): files copied "
+	"meanwhile wait beside it and write merges them with the packed image, so currentaci/rootfs/ only "
+	"appears once the image is unpacked. Every command takes an exclusive lock on it, so a second acbuild working in the "
 	"same directory at the same time fails with \"lock already held\" and changes nothing. The manifest "
 	"is rewritten atomically after every edit, and each changing command is recorded in an annotation "
 	"coreos.com/acbuild/command-N unless --no-history is given.\n"

@@ -12,6 +12,7 @@
 #include "ac/buf.h"
 #include "ac/fs.h"
 #include "ac/manifest.h"
+#include "ac/pathset.h"
 
 #define HEAD_LEN 512
 
@@ -499,82 +500,21 @@ int ac_aci_read_manifest(int fd, const char *name, char **json, size_t *len, ac_
 
 /* ------------------------------------------------------------ validation */
 
-/* A set of cleaned archive paths with their entry types. */
-struct path_set {
-	struct path_slot {
-		char *path;
-		unsigned type; /* AE_IF* */
-	} *slots;
-	size_t n, cap;
-};
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static struct path_slot *set_find(struct path_set *s, const char *path)
-{
-	if (!s->cap)
-		return NULL;
-	for (size_t i = hash_str(path) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (!s->slots[i].path)
-			return NULL;
-		if (!strcmp(s->slots[i].path, path))
-			return &s->slots[i];
-	}
-}
-
-static void set_add(struct path_set *s, const char *path, unsigned type)
-{
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		struct path_slot *ns = xcalloc(ncap, sizeof(*ns));
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->slots[i].path)
-				continue;
-			size_t j = hash_str(s->slots[i].path) & (ncap - 1);
-			while (ns[j].path)
-				j = (j + 1) & (ncap - 1);
-			ns[j] = s->slots[i];
-		}
-		free(s->slots);
-		s->slots = ns;
-		s->cap = ncap;
-	}
-	size_t j = hash_str(path) & (s->cap - 1);
-	while (s->slots[j].path)
-		j = (j + 1) & (s->cap - 1);
-	s->slots[j].path = xstrdup(path);
-	s->slots[j].type = type;
-	s->n++;
-}
-
-static void set_free(struct path_set *s)
-{
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->slots[i].path);
-	free(s->slots);
-}
-
 /* Every proper parent of path below "rootfs" must be, if the archive
  * holds it, a directory: a write through a symlink (rkt#904) or below a
  * file is refused. */
-static int check_parents(struct path_set *s, const char *path, const char *what, ac_error **err)
+static int check_parents(struct ac_pathset *s, const char *path, const char *what, ac_error **err)
 {
 	_cleanup_free_ char *p = xstrdup(path);
 	for (char *slash = strchr(p + strlen("rootfs/"), '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		struct path_slot *sl = set_find(s, p);
-		if (sl && sl->type == AE_IFLNK) {
+		struct ac_pathset_slot *sl = ac_pathset_find(s, p);
+		if (sl && sl->value == AE_IFLNK) {
 			_cleanup_free_ char *q = quote(path);
 			_cleanup_free_ char *qp = quote(p);
 			return ac_error_set(err, 0, "%s %s goes through symlink %s", what, q, qp);
 		}
-		if (sl && sl->type != AE_IFDIR) {
+		if (sl && sl->value != AE_IFDIR) {
 			_cleanup_free_ char *q = quote(path);
 			_cleanup_free_ char *qp = quote(p);
 			return ac_error_set(err, 0, "%s %s is below %s, which is not a directory", what, q, qp);
@@ -584,7 +524,7 @@ static int check_parents(struct path_set *s, const char *path, const char *what,
 	return 0;
 }
 
-static int validate_entry(struct path_set *s, struct archive_entry *e, const char *c, ac_error **err)
+static int validate_entry(struct ac_pathset *s, struct archive_entry *e, const char *c, ac_error **err)
 {
 	const char *hl = archive_entry_hardlink(e);
 	unsigned type = archive_entry_filetype(e);
@@ -600,25 +540,31 @@ static int validate_entry(struct path_set *s, struct archive_entry *e, const cha
 			return ac_error_set(err, 0, "hard link %s carries data", q);
 		if (check_parents(s, t, "hard link target", err) < 0)
 			return -1;
-		struct path_slot *sl = set_find(s, t);
+		struct ac_pathset_slot *sl = ac_pathset_find(s, t);
 		if (!sl)
 			return ac_error_set(err, 0, "hard link %s points to %s, which is not an earlier entry", q, qt);
-		if (sl->type == AE_IFDIR)
+		if (sl->value == AE_IFDIR)
 			return ac_error_set(err, 0, "hard link %s points to a directory: %s", q, qt);
-		type = sl->type;
+		type = sl->value;
 	}
-	set_add(s, c, type);
+	ac_pathset_put(s, c, type);
 	return 0;
 }
 
 int ac_aci_validate(int fd, const char *name, json_t **manifest, ac_error **err)
+{
+	return ac_aci_validate_visit(fd, name, manifest, NULL, NULL, err);
+}
+
+int ac_aci_validate_visit(int fd, const char *name, json_t **manifest, ac_aci_visit_fn *visit, void *arg,
+			  ac_error **err)
 {
 	if (manifest)
 		*manifest = NULL;
 	ac_aci_reader *r = ac_aci_reader_open(fd, name, err);
 	if (!r)
 		return -1;
-	struct path_set set = { 0 };
+	struct ac_pathset set = AC_PATHSET_INIT;
 	ac_buf mbuf;
 	ac_buf_init(&mbuf, AC_MANIFEST_MAX_SIZE);
 	int have_manifest = 0, have_rootfs = 0, ret = -1;
@@ -643,9 +589,11 @@ int ac_aci_validate(int fd, const char *name, json_t **manifest, ac_error **err)
 			have_manifest = 1;
 			if (read_manifest_data(r, e, &mbuf, err) < 0)
 				goto out;
+			if (visit && visit(arg, c, e, err) < 0)
+				goto out;
 			continue;
 		}
-		if (set_find(&set, c)) {
+		if (ac_pathset_find(&set, c)) {
 			ac_error_set(err, 0, "duplicate file entry in archive: %s", c);
 			goto out;
 		}
@@ -655,7 +603,9 @@ int ac_aci_validate(int fd, const char *name, json_t **manifest, ac_error **err)
 				goto out;
 			}
 			have_rootfs = 1;
-			set_add(&set, c, AE_IFDIR);
+			ac_pathset_put(&set, c, AE_IFDIR);
+			if (visit && visit(arg, c, e, err) < 0)
+				goto out;
 			continue;
 		}
 		if (!ac_str_has_prefix(c, "rootfs/")) {
@@ -664,6 +614,8 @@ int ac_aci_validate(int fd, const char *name, json_t **manifest, ac_error **err)
 			continue;
 		}
 		if (validate_entry(&set, e, c, err) < 0)
+			goto out;
+		if (visit && visit(arg, c, e, err) < 0)
 			goto out;
 	}
 	char id[AC_IMAGE_ID_LEN + 1];
@@ -696,7 +648,7 @@ out:
 	json_decref(m);
 	free(unrecognized);
 	ac_buf_release(&mbuf);
-	set_free(&set);
+	ac_pathset_free(&set);
 	ac_aci_reader_free(r);
 	return ret;
 }

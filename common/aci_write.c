@@ -348,8 +348,16 @@ static int add_file_data(ac_aci_writer *w, int dirfd, const char *name, const ch
 	return 0;
 }
 
-/* Adds dirfd/name (archive path apath) and, for a directory, its contents. */
-static int add_path(ac_aci_writer *w, int dirfd, const char *name, const char *apath, int depth, ac_error **err)
+/* Adds dirfd/name (archive path apath) and, for a directory, its contents;
+ * entries that skip() names are left out (a directory's contents are still
+ * visited). */
+struct tree_filter {
+	ac_aci_tree_skip_fn *skip;
+	void *arg;
+};
+
+static int add_path(ac_aci_writer *w, int dirfd, const char *name, const char *apath, int depth,
+		    const struct tree_filter *f, ac_error **err)
 {
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -367,7 +375,9 @@ static int add_path(ac_aci_writer *w, int dirfd, const char *name, const char *a
 	archive_entry_set_mtime(e, st.st_mtime, 0);
 	int ret = 0;
 	const char *first = NULL;
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
+	/* a skipped entry must not become the target of later hard links */
+	int skipped = f && f->skip && f->skip(f->arg, apath, &st);
+	if (!skipped && !S_ISDIR(st.st_mode) && st.st_nlink > 1)
 		first = inode_seen(w, st.st_dev, st.st_ino, apath);
 	if (first) {
 		archive_entry_set_hardlink(e, first);
@@ -388,12 +398,12 @@ static int add_path(ac_aci_writer *w, int dirfd, const char *name, const char *a
 		archive_entry_set_rdevmajor(e, major(st.st_rdev));
 		archive_entry_set_rdevminor(e, minor(st.st_rdev));
 	}
-	if (!first && (ret = add_xattrs(e, dirfd, name, apath, err)) < 0)
+	if (!skipped && !first && (ret = add_xattrs(e, dirfd, name, apath, err)) < 0)
 		goto out;
 	normalise(w, e);
-	if ((ret = write_header(w, e, err)) < 0)
+	if (!skipped && (ret = write_header(w, e, err)) < 0)
 		goto out;
-	if (!first && S_ISREG(st.st_mode) && st.st_size > 0) {
+	if (!skipped && !first && S_ISREG(st.st_mode) && st.st_size > 0) {
 		if ((ret = add_file_data(w, dirfd, name, apath, st.st_size, err)) < 0)
 			goto out;
 	}
@@ -409,7 +419,7 @@ static int add_path(ac_aci_writer *w, int dirfd, const char *name, const char *a
 			goto out;
 		for (size_t i = 0; i < n && ret == 0; i++) {
 			_cleanup_free_ char *child = xasprintf("%s/%s", apath, names[i]);
-			ret = add_path(w, sub, names[i], child, depth + 1, err);
+			ret = add_path(w, sub, names[i], child, depth + 1, f, err);
 		}
 	}
 out:
@@ -419,7 +429,14 @@ out:
 
 int ac_aci_writer_add_rootfs(ac_aci_writer *w, int layout_dirfd, ac_error **err)
 {
-	return add_path(w, layout_dirfd, "rootfs", "rootfs", 0, err);
+	return add_path(w, layout_dirfd, "rootfs", "rootfs", 0, NULL, err);
+}
+
+int ac_aci_writer_add_tree(ac_aci_writer *w, int dirfd, const char *name, const char *apath,
+			   ac_aci_tree_skip_fn *skip, void *arg, ac_error **err)
+{
+	struct tree_filter f = { skip, arg };
+	return add_path(w, dirfd, name, apath, 0, &f, err);
 }
 
 int ac_aci_writer_finish(ac_aci_writer *w, char image_id[AC_IMAGE_ID_LEN + 1], ac_error **err)

@@ -13,6 +13,7 @@
 #include "ac/compress.h"
 #include "ac/digest.h"
 #include "ac/fs.h"
+#include "ac/pathset.h"
 
 #define IOBUF (256 * 1024)
 
@@ -85,19 +86,11 @@ static void inode_unref(struct inode *i)
 	free(i);
 }
 
-static size_t hash_path(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return (size_t)(h ^ (h >> 32));
-}
-
 static struct node *lookup(ac_layer_tree *t, const char *path)
 {
 	if (!*path)
 		return t->root;
-	for (struct node *n = t->buckets[hash_path(path) & (t->nbuckets - 1)]; n; n = n->hnext)
+	for (struct node *n = t->buckets[(size_t)ac_str_hash(path) & (t->nbuckets - 1)]; n; n = n->hnext)
 		if (!strcmp(n->path, path))
 			return n;
 	return NULL;
@@ -112,7 +105,7 @@ static void hash_insert(ac_layer_tree *t, struct node *n)
 			struct node *m = t->buckets[i], *next;
 			for (; m; m = next) {
 				next = m->hnext;
-				size_t j = hash_path(m->path) & (nb - 1);
+				size_t j = (size_t)ac_str_hash(m->path) & (nb - 1);
 				m->hnext = b[j];
 				b[j] = m;
 			}
@@ -121,7 +114,7 @@ static void hash_insert(ac_layer_tree *t, struct node *n)
 		t->buckets = b;
 		t->nbuckets = nb;
 	}
-	size_t j = hash_path(n->path) & (t->nbuckets - 1);
+	size_t j = (size_t)ac_str_hash(n->path) & (t->nbuckets - 1);
 	n->hnext = t->buckets[j];
 	t->buckets[j] = n;
 	t->count++;
@@ -129,7 +122,7 @@ static void hash_insert(ac_layer_tree *t, struct node *n)
 
 static void hash_remove(ac_layer_tree *t, struct node *n)
 {
-	struct node **p = &t->buckets[hash_path(n->path) & (t->nbuckets - 1)];
+	struct node **p = &t->buckets[(size_t)ac_str_hash(n->path) & (t->nbuckets - 1)];
 	for (; *p; p = &(*p)->hnext) {
 		if (*p == n) {
 			*p = n->hnext;

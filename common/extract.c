@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include "ac/fs.h"
+#include "ac/pathset.h"
 
 /* ------------------------------------------------------------ resolution */
 
@@ -381,19 +382,11 @@ static int finish_path(struct ex *x, struct archive_entry *e, int pfd, const cha
 	return 0;
 }
 
-static size_t hash_rel(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return (size_t)h;
-}
-
 /* The slot of rel in the index (empty if absent). */
 static size_t *dir_slot(struct ex *x, const char *rel)
 {
 	size_t mask = x->index_cap - 1;
-	for (size_t i = hash_rel(rel) & mask;; i = (i + 1) & mask)
+	for (size_t i = (size_t)ac_str_hash(rel) & mask;; i = (i + 1) & mask)
 		if (!x->dir_index[i] || !strcmp(x->dirs[x->dir_index[i] - 1].rel, rel))
 			return &x->dir_index[i];
 }

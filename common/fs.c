@@ -334,3 +334,33 @@ char *ac_mkdtemp(const char *parent, const char *prefix, ac_error **err)
 	}
 	return p;
 }
+
+/* copy_file_range (a reflink or an in-kernel copy) where the file systems
+ * allow it, else read/write. */
+int ac_copy_fd(int in, int out, const char *src, ac_error **err)
+{
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP && errno != EPERM)
+			return ac_error_errno(err, "copy %s", src);
+		break;
+	}
+	char buf[1 << 16];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ac_error_errno(err, "read %s", src);
+		if (n == 0)
+			return 0;
+		if (ac_write_all(out, buf, n) < 0)
+			return ac_error_errno(err, "write %s", src);
+	}
+}

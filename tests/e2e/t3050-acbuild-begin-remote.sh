@@ -24,11 +24,11 @@ test_expect_success 'setup: publish localhost/app version 1.0 with a discovery p
 	mkdir -p site/other && sed "s|localhost-app|localhost-other|" site/app/index.html > site/other/index.html
 '
 
-test_expect_success 'begin NAME:VERSION fetches, checks and extracts the image' '
+test_expect_success 'begin NAME:VERSION fetches, checks and starts from the image' '
 	acbuild begin localhost/app:1.0 &&
 	acbuild cat-manifest > m && test_grep "\"name\":\"localhost/app\"" m &&
-	echo payload | test_cmp - .acbuild/currentaci/rootfs/data &&
-	ls .acbuild/currentaci | sort > list && printf "manifest\nrootfs\n" | test_cmp - list &&
+	acbuild write got.aci > /dev/null && tar -xzOf got.aci rootfs/data > data &&
+	echo payload | test_cmp - data && ls .acbuild | sort > list && printf "base\ncurrentaci\nlock\n" | test_cmp - list &&
 	acbuild end
 '
 

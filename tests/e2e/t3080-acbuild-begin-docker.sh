@@ -15,9 +15,8 @@ test_expect_success 'begin docker://REF starts from the converted image' '
 	acbuild cat-manifest > m &&
 	test_grep ".name.:.127.0.0.1_[0-9]*/test/full." m &&
 	test_grep ".mountPoints.:.{.name.:.volume-data.,.path.:./data." m &&
-	test -d .acbuild/currentaci/rootfs &&
 	acbuild set-name example.com/from-docker &&
-	acbuild write out.aci > id && actool validate out.aci &&
+	acbuild write out.aci > id && actool validate out.aci && tar -tzf out.aci | grep -q "^rootfs/." &&
 	actool cat-manifest out.aci | grep -q ".name.:.example.com/from-docker." &&
 	acbuild end
 '

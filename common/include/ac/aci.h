@@ -5,6 +5,7 @@
 #define AC_ACI_H
 
 #include <archive.h>
+#include <sys/stat.h>
 #include <archive_entry.h>
 #include <jansson.h>
 #include "ac/compress.h"
@@ -33,6 +34,12 @@ int ac_aci_writer_add_manifest(ac_aci_writer *w, const char *json, size_t len, i
  * (byte-wise) order.  Sockets are skipped; inodes seen twice become hard
  * links; xattrs are kept. */
 int ac_aci_writer_add_rootfs(ac_aci_writer *w, int layout_dirfd, ac_error **err);
+/* The same for the tree dirfd/name, archived as apath ("rootfs"), leaving
+ * out the entries for which skip (optional) returns 1 (a directory's
+ * contents are still added). */
+typedef int ac_aci_tree_skip_fn(void *arg, const char *apath, const struct stat *st);
+int ac_aci_writer_add_tree(ac_aci_writer *w, int dirfd, const char *name, const char *apath,
+			   ac_aci_tree_skip_fn *skip, void *arg, ac_error **err);
 /* Adds one entry whose data comes from the reader's current entry (copy
  * without re-encoding the metadata). */
 struct ac_aci_reader;
@@ -102,6 +109,13 @@ int ac_aci_read_manifest(int fd, const char *name, char **json, size_t *len, ac_
  * resolved inside the rootfs at run time), device nodes, FIFOs.
  * *manifest (optional) receives the canonical manifest. */
 int ac_aci_validate(int fd, const char *name, json_t **manifest, ac_error **err);
+/* The same, calling visit for the manifest and for every rootfs entry once
+ * it has passed the checks, in archive order, with its cleaned path
+ * ("manifest", "rootfs", "rootfs/etc/passwd"; a hard link's target is
+ * left as archived).  visit's -1 (with *err set) stops the validation. */
+typedef int ac_aci_visit_fn(void *arg, const char *path, struct archive_entry *e, ac_error **err);
+int ac_aci_validate_visit(int fd, const char *name, json_t **manifest, ac_aci_visit_fn *visit, void *arg,
+			  ac_error **err);
 /* Validation of an image layout directory (aci.ValidateLayout, stricter):
  * only "manifest" (a regular file, not a symlink) and "rootfs" (a directory,
  * not a symlink) may exist at the top level; the rootfs tree itself is not

@@ -11,6 +11,8 @@ int ac_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t 
 int ac_read_fd(int fd, size_t max, char **out, size_t *len, ac_error **err);
 /* write() all of buf, retrying on EINTR and short writes. */
 int ac_write_all(int fd, const void *buf, size_t len);
+/* Copies the rest of in to out; src names in in messages. */
+int ac_copy_fd(int in, int out, const char *src, ac_error **err);
 
 /* An output file written under a temporary name in the target's directory and
  * renamed over the target on commit, so that a failed or killed command never
