@@ -84,6 +84,16 @@ test_expect_success 'new files and trees, replaced files: packed, as an unpacked
 	grep -q "^.etc/y. 0o644 f" add.actual
 '
 
+test_expect_success 'deterministic: two packed sessions, same steps, SOURCE_DATE_EPOCH: same bytes' '
+	for i in 1 2; do
+		SOURCE_DATE_EPOCH=1700000000 steps det$i ../base.aci "copy ../tree /opt/impl/tree" "copy ../f /etc/new" ||
+			exit 1
+		sleep 1
+	done &&
+	cmp det1.aci det2.aci && (cd det1 && SOURCE_DATE_EPOCH=1700000000 acbuild write again.aci > /dev/null) &&
+	gzip -dc det1.aci | sha512sum > det.a && gzip -dc det1/again.aci | sha512sum > det.b && test_cmp det.a det.b
+'
+
 test_expect_success 'the packed base survives the ACI it came from going away' '
 	cp base.aci gone.aci && mkdir gone && cd gone && acbuild begin ../gone.aci && rm ../gone.aci &&
 	acbuild set-name example.com/gone && acbuild copy ../f /etc/new && acbuild write out.aci > /dev/null &&

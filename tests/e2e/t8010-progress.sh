@@ -30,7 +30,7 @@ test_expect_success 'validate and extract draw their own line' '
 '
 
 test_expect_success 'acbuild begin and write: progress on a terminal, none with --quiet' '
-	script -qec "acbuild begin ./b.aci" /dev/null > begin.out && grep -q "extracting ./b.aci: " begin.out &&
+	script -qec "acbuild begin ./b.aci" /dev/null > begin.out && grep -q "checking ./b.aci: " begin.out &&
 	acbuild set-name example.com/p &&
 	script -qec "acbuild write --compression=xz out.aci" /dev/null > w.out && grep -q "writing out.aci: " w.out &&
 	script -qec "acbuild --quiet write --overwrite --compression=xz out.aci" /dev/null > wq.out &&
