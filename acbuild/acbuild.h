@@ -101,6 +101,11 @@ void acb_base_check(struct acb *b);
  * base must be unpacked first. */
 int acb_base_can_place(struct acb *b, const char *dir, const char *name, int src_is_dir, ac_error **err);
 int acb_base_open_changes(struct acb *b, ac_error **err);
+/* Extracts the archive open as fd (named name in messages) below dir,
+ * only the entries below strip_prefix (optional), with a progress line
+ * "what: ..." unless quiet; *comp (optional) receives its compression. */
+int acb_extract_fd(int fd, const char *name, const char *dir, const char *strip_prefix, const char *what, int *comp,
+		   int quiet, ac_error **err);
 /* Unpacks a packed base into currentaci/rootfs (nothing when unpacked). */
 int acb_base_unpack(struct acb *b, ac_error **err);
 /* Adds the rootfs of a packed session to w: the base merged with its changes. */

@@ -258,6 +258,28 @@ int acb_base_open_changes(struct acb *b, ac_error **err)
 
 /* ---- unpacking ---- */
 
+int acb_extract_fd(int fd, const char *name, const char *dir, const char *strip_prefix, const char *what, int *comp,
+		   int quiet, ac_error **err)
+{
+	ac_aci_reader *r = ac_aci_reader_open(fd, name, err);
+	if (!r)
+		return -1;
+	if (comp)
+		*comp = ac_aci_reader_compression(r);
+	ac_aci_reader_skip_id(r); /* no use for it here */
+	struct ac_extract_opts eo;
+	ac_extract_opts_default(&eo);
+	eo.strip_prefix = strip_prefix;
+	struct stat st;
+	ac_progress *prog = ac_progress_follow_fd(what, fd, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0, quiet);
+	int ret = ac_extract(r, dir, &eo, err);
+	if (ret == 0)
+		ret = ac_aci_reader_finish(r, NULL, err);
+	ac_progress_end(prog);
+	ac_aci_reader_free(r);
+	return ret;
+}
+
 int acb_base_unpack(struct acb *b, ac_error **err)
 {
 	if (!b->packed)
@@ -266,7 +288,6 @@ int acb_base_unpack(struct acb *b, ac_error **err)
 	_cleanup_free_ char *root = xasprintf("%s/rootfs", tmp);
 	_cleanup_free_ char *packed = xasprintf("%s/" BASE_IMAGE, b->ctx);
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", b->aci);
-	_cleanup_free_ char *what = xasprintf("unpacking the base image");
 	if (ac_rm_rf(tmp, err) < 0)
 		return -1;
 	if (mkdir(tmp, 0700) < 0 || mkdir(root, 0755) < 0)
@@ -275,22 +296,7 @@ int acb_base_unpack(struct acb *b, ac_error **err)
 	_cleanup_close_ int fd = open(packed, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ac_error_errno(err, "open %s", packed);
-	ac_aci_reader *r = ac_aci_reader_open(fd, packed, err);
-	if (!r)
-		return -1;
-	ac_aci_reader_skip_id(r);
-	struct ac_extract_opts eo;
-	ac_extract_opts_default(&eo);
-	eo.strip_prefix = "rootfs";
-	struct stat st;
-	ac_progress *prog = ac_progress_follow_fd(what, fd, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0,
-						  b->o->quiet);
-	int ret = ac_extract(r, root, &eo, err);
-	if (ret == 0)
-		ret = ac_aci_reader_finish(r, NULL, err);
-	ac_progress_end(prog);
-	ac_aci_reader_free(r);
-	if (ret < 0)
+	if (acb_extract_fd(fd, packed, root, "rootfs", "unpacking the base image", NULL, b->o->quiet, err) < 0)
 		return ac_error_wrap(err, "error unpacking the base image");
 	_cleanup_close_ int cfd = acb_base_open_changes(b, err);
 	_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

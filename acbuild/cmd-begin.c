@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include "ac/aci.h"
-#include "ac/extract.h"
 #include "ac/fs.h"
 
 static int write_manifest_at(const char *aci, json_t *m, ac_error **err)
@@ -74,23 +73,8 @@ static int begin_from_file(const char *ctx, const char *aci, const char *start, 
 		return ac_error_errno(err, "seek %s", start);
 	if (has_manifest == 1)
 		return acb_base_begin(ctx, aci, start, take, comp, quiet, err);
-	ac_aci_reader *r = ac_aci_reader_open(fd, start, err);
-	if (!r)
-		return -1;
-	if (comp)
-		*comp = ac_aci_reader_compression(r);
-	ac_aci_reader_skip_id(r); /* begin has no use for it */
-	struct ac_extract_opts eo;
-	ac_extract_opts_default(&eo);
-	struct stat fst;
 	_cleanup_free_ char *what = xasprintf("extracting %s", start);
-	ac_progress *prog = ac_progress_follow_fd(what, fd, fstat(fd, &fst) == 0 ? (uint64_t)fst.st_size : 0, quiet);
-	int ret = ac_extract(r, aci, &eo, err);
-	if (ret == 0)
-		ret = ac_aci_reader_finish(r, NULL, err);
-	ac_progress_end(prog);
-	ac_aci_reader_free(r);
-	if (ret < 0)
+	if (acb_extract_fd(fd, start, aci, NULL, what, comp, quiet, err) < 0)
 		return ac_error_wrap(err, "error extracting tarball");
 
 	struct stat st;
