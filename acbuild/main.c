@@ -680,6 +680,19 @@ static const char *const man_sections[] = {
 	"\n"
 	"With --modify IMAGE.aci (or --modify-appc) one command is applied to an existing image in a "
 	"private temporary context, and the image is replaced atomically when it succeeds.",
+	"RUN",
+	"run executes its command in the image, in new mount, PID, UTS and IPC namespaces, as root (user "
+	"and group 0) in / or --working-dir, with the image's environment, the host's network and its "
+	"/etc/resolv.conf (shown read-only over the image's own, never left in it). Without dependencies "
+	"the command changes currentaci/rootfs in place; with them, the dependencies are stacked read-only "
+	"under it (overlayfs, else a copy written back), and only what the command changes ends up in the "
+	"image.\n"
+	"\n"
+	"As a normal user, run (and a script with run lines) works in a user namespace that maps the caller, "
+	"and only the caller, to root: the command sees itself and the files it makes as root's, and on disk "
+	"they are the caller's (write records them so). A command that gives a file to any other user or "
+	"group fails, as chown does for an ID that does not exist. Where the kernel refuses unprivileged user "
+	"namespaces, run fails with one line that says so.",
 	"EXIT STATUS",
 	"0 on success; 1 on failure (one line on standard error says why); 2 when the element to remove "
 	"does not exist; 3 for usage errors; for run, the exit status of the command.",
@@ -688,6 +701,7 @@ static const char *const man_sections[] = {
 	"SSL_CERT_FILE\n  a CA bundle for begin NAME and dependencies fetched by discovery.\n\n"
 	"AC_DISCOVERY_PORT\n  the port discovery connects to.\n\n"
 	"ACRUN_DIR\n  an acrun image store searched for dependencies (read only).\n\n"
+	"ACBUILD_NO_OVERLAY\n  when set (and not 0), run copies the dependencies instead of stacking them with overlayfs.\n\n"
 	"GNUPGHOME\n  the keyring write --sign uses.",
 	"EXAMPLES",
 	"  acbuild begin\n"

@@ -774,6 +774,21 @@ static int write_proc_self(const char *file, const char *text)
 	return r;
 }
 
+/* The kernel refused the user namespace, or what a run needs in it (AppArmor's
+ * restriction lets the unshare pass and refuses the rest): one line for
+ * whichever tool runs it (acrun run, acbuild run). */
+AC_NORETURN static void userns_refused(struct ctx *c, const char *what)
+{
+	int saved = errno;
+	ac_error *e = NULL;
+	ac_error_set(&e, saved,
+		     "running as non-root needs a user namespace, and the kernel refused it (%s: %s); allow "
+		     "unprivileged user namespaces (user.max_user_namespaces, kernel.unprivileged_userns_clone, "
+		     "AppArmor's userns restrictions) or run as root",
+		     what, strerror(saved));
+	child_fail(c, 125, e);
+}
+
 /* C0, as non-root: a user namespace mapping the caller (only) to root,
  * then the pod's namespaces; C is forked into the new PID namespace. */
 AC_NORETURN static void run_userns_setup(struct ctx *c)
@@ -781,19 +796,14 @@ AC_NORETURN static void run_userns_setup(struct ctx *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	if (unshare(CLONE_NEWUSER) < 0) {
-		ac_error *e = NULL;
-		ac_error_errno(&e, "acrun run as non-root needs a user namespace, and the kernel refused one (see "
-				   "user.max_user_namespaces, kernel.unprivileged_userns_clone or the AppArmor "
-				   "userns restrictions); run it as root");
-		child_fail(c, 125, e);
-	}
+	if (unshare(CLONE_NEWUSER) < 0)
+		userns_refused(c, "unshare");
 	_cleanup_free_ char *um = xasprintf("0 %u 1\n", (unsigned)uid), *gm = xasprintf("0 %u 1\n", (unsigned)gid);
 	if (write_proc_self("setgroups", "deny") < 0 || write_proc_self("uid_map", um) < 0 ||
 	    write_proc_self("gid_map", gm) < 0)
-		FAIL(c, "user namespace: map uid %u and gid %u to root", (unsigned)uid, (unsigned)gid);
+		userns_refused(c, "mapping the caller to root");
 	if (unshare(ns_flags(c) | CLONE_NEWPID) < 0)
-		FAIL(c, "unshare (namespaces) in a user namespace");
+		userns_refused(c, "unshare of the other namespaces in it");
 	pid_t init = fork();
 	if (init < 0)
 		FAIL(c, "fork");
