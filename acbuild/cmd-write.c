@@ -36,6 +36,9 @@ int acb_write_aci(struct acb *b, const char *path, int overwrite, int compressio
 	memset(&wo, 0, sizeof(wo));
 	wo.comp.type = compression;
 	wo.comp.level = -1;
+	/* as a normal user, the caller is the image's root, as in a run step */
+	wo.root_uid = geteuid();
+	wo.root_gid = getegid();
 	int64_t epoch;
 	int r = ac_source_date_epoch(&epoch);
 	if (r < 0)

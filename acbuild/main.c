@@ -690,8 +690,8 @@ static const char *const man_sections[] = {
 	"\n"
 	"As a normal user, run (and a script with run lines) works in a user namespace that maps the caller, "
 	"and only the caller, to root: the command sees itself and the files it makes as root's, and on disk "
-	"they are the caller's (write records them so). A command that gives a file to any other user or "
-	"group fails, as chown does for an ID that does not exist. Where the kernel refuses unprivileged user "
+	"they are the caller's; write records the caller's files as root's, as rootless builders do. A "
+	"command that gives a file to any other user or group fails, as chown does for an ID that does not exist. Where the kernel refuses unprivileged user "
 	"namespaces, run fails with one line that says so.",
 	"EXIT STATUS",
 	"0 on success; 1 on failure (one line on standard error says why); 2 when the element to remove "

@@ -370,8 +370,8 @@ static int add_path(ac_aci_writer *w, int dirfd, const char *name, const char *a
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, apath);
 	archive_entry_set_mode(e, st.st_mode);
-	archive_entry_set_uid(e, st.st_uid);
-	archive_entry_set_gid(e, st.st_gid);
+	archive_entry_set_uid(e, st.st_uid == w->o.root_uid ? 0 : st.st_uid);
+	archive_entry_set_gid(e, st.st_gid == w->o.root_gid ? 0 : st.st_gid);
 	archive_entry_set_mtime(e, st.st_mtime, 0);
 	int ret = 0;
 	const char *first = NULL;

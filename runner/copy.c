@@ -26,22 +26,6 @@ static char *rel_join(const struct walk *w, const char *name)
 	return w && w->rel && *w->rel ? xasprintf("%s/%s", w->rel, name) : xstrdup(name);
 }
 
-static int copy_data(int in, int out, const char *name, ac_error **err)
-{
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ac_error_errno(err, "read %s", name);
-		if (n == 0)
-			return 0;
-		if (ac_write_all(out, buf, (size_t)n) < 0)
-			return ac_error_errno(err, "write %s", name);
-	}
-}
-
 /* Calls fn for every entry of the directory sfd but . and .. */
 static int for_each(int sfd, int (*fn)(const char *name, void *arg, ac_error **err), void *arg, ac_error **err)
 {
@@ -122,7 +106,7 @@ static int copy_entry(int sdir, int ddir, const char *name, const struct walk *w
 		_cleanup_close_ int d = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (s < 0 || d < 0)
 			return ac_error_errno(err, "copy %s", name);
-		rc = copy_data(s, d, name, err);
+		rc = ac_copy_fd(s, d, name, err);
 		break;
 	}
 	case S_IFLNK: {

@@ -91,7 +91,7 @@ if ! setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r -m -p -f t
 	test_done
 fi
 
-test_expect_success 'files the step makes land in the image: the caller.s on disk, root.s inside' '
+test_expect_success 'files the step makes land in the image: the caller.s on disk, root.s inside and in the ACI' '
 	cd nobody &&
 	$N acbuild run -- /bin/probe write /made hello &&
 	echo -n hello | test_cmp - .acbuild/currentaci/rootfs/made &&
@@ -101,6 +101,7 @@ test_expect_success 'files the step makes land in the image: the caller.s on dis
 	tree .acbuild/currentaci/rootfs > after && printf "./bin\n./bin/probe\n./made\n" | test_cmp - after &&
 	$N acbuild set-name example.com/nonroot && $N acbuild write out.aci &&
 	tar -tzf out.aci | sort > list && test_grep "^rootfs/made$" list &&
+	tar --numeric-owner -tvzf out.aci rootfs/made > made.v && test_grep " 0/0 " made.v &&
 	! grep -q "rootfs/\(proc\|sys\|dev\|tmp\|etc\)" list
 '
 

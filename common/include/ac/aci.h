@@ -21,6 +21,11 @@ struct ac_aci_write_opts {
 	int has_clamp;        /* clamp mtimes to clamp_mtime (SOURCE_DATE_EPOCH) */
 	int64_t clamp_mtime;
 	int no_image_id;      /* skip the SHA-512: finish gives "" as the image ID */
+	/* Files of the tree (add_rootfs, add_tree) owned by this user or group
+	 * are archived as root's (uid/gid 0): what a rootless build makes as
+	 * its "root" (0, the default, changes nothing). */
+	uid_t root_uid;
+	gid_t root_gid;
 };
 
 /* Writes the archive to fd (which the caller owns). */
