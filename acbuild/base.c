@@ -430,10 +430,12 @@ int acb_base_write(struct acb *b, ac_aci_writer *w, ac_error **err)
 			archive_entry_set_hardlink(e, t);
 		}
 		/* as an extracted and re-read tree would be: names cleaned,
-		 * owners numeric */
+		 * owners numeric, symlinks 0777 (Linux has no symlink modes) */
 		archive_entry_set_pathname(e, c);
 		archive_entry_set_uname(e, NULL);
 		archive_entry_set_gname(e, NULL);
+		if (!hl && archive_entry_filetype(e) == AE_IFLNK)
+			archive_entry_set_perm(e, 0777);
 		if (ac_aci_writer_copy_entry(w, e, r, err) < 0)
 			goto out;
 	}

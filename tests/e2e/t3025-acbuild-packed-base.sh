@@ -36,6 +36,20 @@ for i in range(int(sys.argv[2]) if len(sys.argv) > 2 else 0):
 out.close()
 PY
 
+# The entries of an ACI's rootfs as tar holds them (modes of symlinks,
+# owners, link targets), directory times left out.
+cat > acilist.py <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    for m in sorted(t.getmembers(), key=lambda m: m.name.rstrip("/")):
+        if m.name.startswith("rootfs"):
+            print(m.name.rstrip("/"), m.type, oct(m.mode), m.uid, m.gid, m.size, m.linkname,
+                  "" if m.isdir() else m.mtime)
+PY
+ACILIST="python3 acilist.py"
+test_have_prereq ROOT || ACILIST=: # unpacked by a normal user, setuid bits are dropped
+export ACILIST
+
 # steps DIR START STEP...: a session in DIR begun from START, the steps
 # (shell words, eval'ed), the image written to DIR.aci.
 steps() {
@@ -59,7 +73,8 @@ same() {
 	[ $rp = 0 ] || return 0
 	actool extract --rootfs-only "$name-p.aci" "$name-p.x" && actool extract --rootfs-only "$name-u.aci" "$name-u.x" &&
 	$TREESUM "$name-u.x" > "$name.expect" && $TREESUM "$name-p.x" > "$name.actual" &&
-	test_cmp "$name.expect" "$name.actual"
+	test_cmp "$name.expect" "$name.actual" &&
+	$ACILIST "$name-u.aci" > "$name.lu" && $ACILIST "$name-p.aci" > "$name.lp" && test_cmp "$name.lu" "$name.lp"
 }
 
 test_expect_success 'setup: the base image and its rootfs as a directory' '
