@@ -5,7 +5,10 @@
 #   test_expect_success [PREREQ] 'title' 'commands'
 #   test_must_fail CMD...     CMD must exit non-zero, but not by a signal
 #   test_cmp EXPECTED ACTUAL  compare files, show a diff
-#   test_have_prereq NAME     ROOT, XATTR, ...
+#   test_have_prereq NAME     ROOT, XATTR, NAMESPACES, STATIC_CC, ...
+#   test_skip TITLE REASON    a test that cannot run here, reported skipped
+#   skip_all_unless REASON PREREQ...
+#                             skips the whole script unless every PREREQ holds
 #
 # Every script runs in its own trash directory (removed at the end unless
 # the test failed or TEST_KEEP=1). Commands in a test run under "set -e"
@@ -33,11 +36,29 @@ test_have_prereq() {
 	!ROOT) [ "$(id -u)" != 0 ] ;;
 	XATTR) touch .xattr-probe && setfattr -n user.probe -v 1 .xattr-probe 2>/dev/null ;;
 	SANITIZED) [ "${TEST_BUILD:-}" != "${TEST_BUILD%san}" ] ;;
+	NAMESPACES) unshare -m -p -f -u -i true 2>/dev/null ;;
+	STATIC_CC) printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - 2>/dev/null ;;
 	*) command -v "$(echo "$1" | tr 'A-Z' 'a-z')" >/dev/null 2>&1 ;;
 	esac
 }
 
+# skip_all_unless REASON PREREQ...: the script is skipped as a whole (TAP
+# "1..0 # SKIP REASON") unless every PREREQ holds; they are tried in order.
+skip_all_unless() {
+	local reason=$1 p
+	shift
+	for p in "$@"; do
+		test_have_prereq "$p" || { echo "1..0 # SKIP $reason"; exit 0; }
+	done
+}
+
 say() { printf '# %s\n' "$*"; }
+
+# test_skip TITLE REASON: a test that cannot run here.
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
 
 test_expect_success() {
 	local prereq=""

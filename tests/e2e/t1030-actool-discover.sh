@@ -2,12 +2,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/e2e/lib-nginx.sh"
 
-if ! command -v nginx >/dev/null || ! command -v openssl >/dev/null; then
-	echo "1..0 # SKIP nginx and openssl are needed"
-	exit 0
-fi
-start_nginx || { echo "Bail out! nginx did not start"; exit 1; }
-export SSL_CERT_FILE=$TRASH/ca.pem
+need_nginx
 ARCH=$(case $(uname -m) in x86_64) echo amd64;; *) uname -m;; esac)
 export ARCH
 

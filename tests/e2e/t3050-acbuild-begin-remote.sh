@@ -2,12 +2,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/e2e/lib-nginx.sh"
 
-if ! command -v nginx >/dev/null || ! command -v openssl >/dev/null; then
-	echo "1..0 # SKIP nginx and openssl are needed"
-	exit 0
-fi
-start_nginx || { echo "Bail out! nginx did not start"; exit 1; }
-export SSL_CERT_FILE=$TRASH/ca.pem AC_DISCOVERY_PORT=$HTTPS_PORT
+need_nginx
+export AC_DISCOVERY_PORT=$HTTPS_PORT
 
 test_expect_success 'setup: publish localhost/app version 1.0 with a discovery page' '
 	mkdir -p img/rootfs site/images site/app && echo payload > img/rootfs/data &&

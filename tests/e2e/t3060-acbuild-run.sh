@@ -4,50 +4,15 @@
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/e2e/lib-nginx.sh"
 
-if [ "$(id -u)" != 0 ] || ! unshare -m -p -f -u -i true 2>/dev/null ||
-	! printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - 2>/dev/null; then
-	echo "1..0 # SKIP needs root, namespaces and cc -static"
-	exit 0
-fi
+skip_all_unless "needs root, namespaces and cc -static" ROOT NAMESPACES STATIC_CC
 # Never the machine's acrun store.
 export ACRUN_DIR=$TRASH/no-store
-
-cat > probe.c <<'C'
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-extern char **environ;
-int main(int argc, char **argv)
-{
-	const char *c = argc > 1 ? argv[1] : "args";
-	if (!strcmp(c, "args")) { for (int i = 0; i < argc; i++) printf("%d:%s\n", i, argv[i]); return 0; }
-	if (!strcmp(c, "env")) { for (char **e = environ; *e; e++) puts(*e); return 0; }
-	if (!strcmp(c, "cwd")) { char b[4096]; puts(getcwd(b, sizeof b) ? b : "?"); return 0; }
-	if (!strcmp(c, "exit")) return atoi(argv[2]);
-	if (!strcmp(c, "cat")) {
-		FILE *f = fopen(argv[2], "r"); if (!f) { perror(argv[2]); return 1; }
-		char b[4096]; size_t n; while ((n = fread(b, 1, sizeof b, f))) fwrite(b, 1, n, stdout); return 0; }
-	if (!strcmp(c, "write")) {
-		FILE *f = fopen(argv[2], "w"); if (!f) { perror(argv[2]); return 1; }
-		fputs(argv[3], f); return fclose(f) ? 1 : 0; }
-	if (!strcmp(c, "rm")) { if (unlink(argv[2])) { perror(argv[2]); return 1; } return 0; }
-	if (!strcmp(c, "mkdir")) { if (mkdir(argv[2], 0755)) { perror(argv[2]); return 1; } return 0; }
-	if (!strcmp(c, "ls")) {
-		DIR *d = opendir(argv[2]); if (!d) { perror(argv[2]); return 1; }
-		struct dirent *de; while ((de = readdir(d))) if (de->d_name[0] != '.') puts(de->d_name);
-		return 0; }
-	fprintf(stderr, "probe: unknown command %s\n", c);
-	return 2;
-}
-C
 
 # tree DIR: the paths below DIR, sorted.
 tree() { (cd "$1" && find . -mindepth 1 | sort); }
 
 test_expect_success 'setup: the probe, a session with it' '
-	cc -static -O -o probe probe.c &&
+	cc -static -O -o probe "$TEST_DIRECTORY/helpers/probe.c" &&
 	acbuild begin && acbuild copy probe /bin/probe &&
 	tree .acbuild/currentaci/rootfs > before && printf "./bin\n./bin/probe\n" | test_cmp - before
 '
@@ -175,12 +140,8 @@ test_expect_success 'the copy fallback (ACBUILD_NO_OVERLAY=1) writes back the sa
 	acbuild end
 '
 
-if ! command -v nginx >/dev/null || ! command -v openssl >/dev/null; then
-	test_expect_success NGINX 'dependencies by discovery (needs nginx)' 'false'
-	test_done
-fi
-start_nginx || { echo "Bail out! nginx did not start"; exit 1; }
-export SSL_CERT_FILE=$TRASH/ca.pem AC_DISCOVERY_PORT=$HTTPS_PORT
+need_nginx 'dependencies by discovery (needs nginx)'
+export AC_DISCOVERY_PORT=$HTTPS_PORT
 
 test_expect_success 'setup: publish localhost/base 1.0 by discovery' '
 	mkdir -p site/images site/base && cp base.aci site/images/base-1.0.aci &&

@@ -7,48 +7,7 @@
 # run fails with one line saying so.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null ||
-	! printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - 2>/dev/null; then
-	echo "1..0 # SKIP needs root (to become uid 65534 with setpriv) and cc -static"
-	exit 0
-fi
-
-# skip TITLE REASON: a test that cannot run here.
-skip() {
-	test_count=$((test_count + 1))
-	echo "ok $test_count - $1 # SKIP $2"
-}
-
-cat > probe.c <<'C'
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-int main(int argc, char **argv)
-{
-	const char *c = argc > 1 ? argv[1] : "args";
-	if (!strcmp(c, "args")) { for (int i = 0; i < argc; i++) printf("%d:%s\n", i, argv[i]); return 0; }
-	if (!strcmp(c, "id")) { printf("uid=%u gid=%u\n", getuid(), getgid()); return 0; }
-	if (!strcmp(c, "exit")) return atoi(argv[2]);
-	if (!strcmp(c, "cat")) {
-		FILE *f = fopen(argv[2], "r"); if (!f) { perror(argv[2]); return 1; }
-		char b[4096]; size_t n; while ((n = fread(b, 1, sizeof b, f))) fwrite(b, 1, n, stdout); return 0; }
-	if (!strcmp(c, "write")) {
-		FILE *f = fopen(argv[2], "w"); if (!f) { perror(argv[2]); return 1; }
-		fputs(argv[3], f); return fclose(f) ? 1 : 0; }
-	if (!strcmp(c, "rm")) { if (unlink(argv[2])) { perror(argv[2]); return 1; } return 0; }
-	if (!strcmp(c, "mkdir")) { if (mkdir(argv[2], 0755)) { perror(argv[2]); return 1; } return 0; }
-	if (!strcmp(c, "owner")) {
-		struct stat st; if (lstat(argv[2], &st)) { perror(argv[2]); return 1; }
-		printf("%u:%u\n", st.st_uid, st.st_gid); return 0; }
-	if (!strcmp(c, "chown")) {
-		if (chown(argv[2], atoi(argv[3]), atoi(argv[3]))) { perror(argv[2]); return 1; } return 0; }
-	fprintf(stderr, "probe: unknown command %s\n", c);
-	return 2;
-}
-C
+skip_all_unless "needs root (to become uid 65534 with setpriv) and cc -static" ROOT SETPRIV STATIC_CC
 
 # tree DIR: the paths below DIR, sorted.
 tree() { (cd "$1" && find . -mindepth 1 | sort); }
@@ -75,7 +34,7 @@ NB=$TRASH/nobody
 export NB N="setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=$NB TMPDIR=$NB XDG_DATA_HOME=$NB/data ACRUN_DIR=$NB/no-store"
 
 test_expect_success 'setup: the probe; a session begun by uid 65534, and owned by it' '
-	cc -static -O -o nobody/probe probe.c && chown 65534:65534 nobody/probe &&
+	cc -static -O -o nobody/probe "$TEST_DIRECTORY/helpers/probe.c" && chown 65534:65534 nobody/probe &&
 	cd nobody && $N acbuild begin && $N acbuild copy probe /bin/probe &&
 	stat -c %u:%g .acbuild .acbuild/currentaci/rootfs .acbuild/currentaci/rootfs/bin/probe | sort -u > owners &&
 	echo 65534:65534 | test_cmp - owners
@@ -87,7 +46,7 @@ if ! setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r -m -p -f t
 		test_expect_code 1 $N acbuild run -- /bin/probe exit 0 2> err && test_one_line err &&
 		test_grep "^run: running as non-root needs a user namespace, and the kernel refused it (.*) or run as root$" err
 	'
-	skip 'acbuild run as non-root' 'the kernel refuses unprivileged user namespaces here'
+	test_skip 'acbuild run as non-root' 'the kernel refuses unprivileged user namespaces here'
 	test_done
 fi
 
@@ -227,7 +186,7 @@ if (nouserns true && ! nouserns setpriv --reuid=65534 --regid=65534 --clear-grou
 		$N acbuild run -- /bin/probe exit 0 && $N acbuild end
 	'
 else
-	skip 'where the kernel refuses user namespaces: one line says so' 'cannot forbid user namespaces here'
+	test_skip 'where the kernel refuses user namespaces: one line says so' 'cannot forbid user namespaces here'
 fi
 
 test_done

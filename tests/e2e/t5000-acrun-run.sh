@@ -3,11 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # Needs root, namespaces and a static libc for the probe binary.
-if [ "$(id -u)" != 0 ] || ! unshare -m -p -f -u -i true 2>/dev/null ||
-	! printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - 2>/dev/null; then
-	echo "1..0 # SKIP needs root, namespaces and cc -static"
-	exit 0
-fi
+skip_all_unless "needs root, namespaces and cc -static" ROOT NAMESPACES STATIC_CC
 
 export A="acrun --dir $TRASH/store --insecure-options=image"
 

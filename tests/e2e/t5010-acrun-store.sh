@@ -2,11 +2,7 @@
 # the store by image ID, and its consistency after a killed import.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || ! unshare -m -p -f -u -i true 2>/dev/null ||
-	! printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - 2>/dev/null; then
-	echo "1..0 # SKIP needs root, namespaces and cc -static"
-	exit 0
-fi
+skip_all_unless "needs root, namespaces and cc -static" ROOT NAMESPACES STATIC_CC
 
 export A="acrun --dir $TRASH/store --insecure-options=image"
 

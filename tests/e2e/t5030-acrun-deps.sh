@@ -5,11 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/e2e/lib-nginx.sh"
 
-if [ "$(id -u)" != 0 ] || ! unshare -m -p -f -u -i true 2>/dev/null ||
-	! printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - 2>/dev/null; then
-	echo "1..0 # SKIP needs root, namespaces and cc -static"
-	exit 0
-fi
+skip_all_unless "needs root, namespaces and cc -static" ROOT NAMESPACES STATIC_CC
 
 export A="acrun --dir $TRASH/store --insecure-options=image"
 
@@ -113,12 +109,8 @@ test_expect_success 'the rendered tree is cached; image gc drops it and it comes
 	$A image gc 2> err && $A run a.aci -- cat /order > out && echo A | test_cmp - out
 '
 
-if ! command -v nginx >/dev/null || ! command -v openssl >/dev/null; then
-	test_expect_success NGINX 'dependencies by discovery (needs nginx)' 'false'
-	test_done
-fi
-start_nginx || { echo "Bail out! nginx did not start"; exit 1; }
-export SSL_CERT_FILE=$TRASH/ca.pem AC_DISCOVERY_PORT=$HTTPS_PORT
+need_nginx 'dependencies by discovery (needs nginx)'
+export AC_DISCOVERY_PORT=$HTTPS_PORT
 
 test_expect_success 'a dependency missing from the store is fetched by discovery' '
 	mkdir -p site/images site/base base/rootfs/bin && cp probe base/rootfs/bin/probe && put base order BASE &&

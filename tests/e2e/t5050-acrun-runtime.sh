@@ -4,19 +4,9 @@
 # a user namespace.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || ! unshare -m -p -f -u -i true 2>/dev/null ||
-	! printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - 2>/dev/null; then
-	echo "1..0 # SKIP needs root, namespaces and cc -static"
-	exit 0
-fi
+skip_all_unless "needs root, namespaces and cc -static" ROOT NAMESPACES STATIC_CC
 
 export A="acrun --dir $TRASH/store --insecure-options=image"
-
-# skip TITLE REASON: a test that cannot run here.
-skip() {
-	test_count=$((test_count + 1))
-	echo "ok $test_count - $1 # SKIP $2"
-}
 
 cat > probe.c <<'C'
 #include <stdio.h>
@@ -105,7 +95,7 @@ if command -v gpg >/dev/null; then
 		rm signed.aci.asc && test_must_fail $S run signed.aci 2> err && test_grep "not signed" err
 	'
 else
-	skip 'a signed file seen before is verified on every run' 'no gpg'
+	test_skip 'a signed file seen before is verified on every run' 'no gpg'
 fi
 
 test_expect_success 'pre-start runs before the app, post-stop after it, like the app' '
@@ -167,7 +157,7 @@ if ! grep -q "not enforced" cgerr && grep -q memory /proc/self/cgroup; then
 		case "$p" in */acrun-*) test ! -e /sys/fs/cgroup/cpu$p && test ! -e /sys/fs/cgroup$p ;; *) false ;; esac
 	'
 else
-	skip 'resource/memory and resource/cpu limits' "no usable cgroup here: $(cat cgerr)"
+	test_skip 'resource/memory and resource/cpu limits' "no usable cgroup here: $(cat cgerr)"
 fi
 
 chmod 755 "$TRASH"
@@ -185,7 +175,7 @@ if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-
 		test -d data/acrun/images
 	'
 else
-	skip 'as non-root: a user namespace maps the caller to root' 'the kernel refuses unprivileged user namespaces here (or no setpriv)'
+	test_skip 'as non-root: a user namespace maps the caller to root' 'the kernel refuses unprivileged user namespaces here (or no setpriv)'
 fi
 
 test_done

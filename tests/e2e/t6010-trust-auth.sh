@@ -18,66 +18,15 @@ export GNUPGHOME
 # to https://127.0.0.1:PORT/pub/X; the log shows port, host, request and the
 # Authorization header of every request.
 start_auth_nginx() {
-	mkdir -p site nginx &&
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=test CA" \
-		-keyout nginx/ca.key -out ca.pem 2>/dev/null &&
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout nginx/key.pem -out nginx/req.pem 2>/dev/null &&
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > nginx/ext &&
-	openssl x509 -req -in nginx/req.pem -CA ca.pem -CAkey nginx/ca.key -CAcreateserial -days 2 \
-		-extfile nginx/ext -out nginx/cert.pem 2>/dev/null &&
-	htpasswd -bc nginx/htpasswd alice wonder 2>/dev/null || return 1
-	HTTPS_PORT=$(free_port)
-	HTTP_PORT=$(free_port)
-	local user="" loc
-	[ "$(id -u)" = 0 ] && user="user root;"
-	loc="
+	nginx_setup && htpasswd -bc nginx/htpasswd alice wonder 2>/dev/null || return 1
+	local loc="
 		location ~ ^/private(/|\$) { auth_basic private; auth_basic_user_file $TRASH/nginx/htpasswd;
 			try_files \$uri \$uri/index.html =404; }
 		location ~ ^/tok(/|\$) { if (\$http_authorization != \"Bearer t0ken\") { return 401; }
 			try_files \$uri \$uri/index.html =404; }
 		location /away/ { rewrite ^/away/(.*)\$ https://127.0.0.1:$HTTPS_PORT/pub/\$1 permanent; }
 		location / { try_files \$uri \$uri/index.html =404; }"
-	cat > nginx/nginx.conf <<CONF
-$user
-daemon off;
-master_process off;
-worker_processes 1;
-pid $TRASH/nginx/nginx.pid;
-error_log $TRASH/nginx/error.log;
-events { worker_connections 64; }
-http {
-	log_format t '\$server_port \$http_host "\$request" \$status auth="\$http_authorization"';
-	access_log $TRASH/nginx/access.log t;
-	client_body_temp_path $TRASH/nginx/tmp-body;
-	proxy_temp_path $TRASH/nginx/tmp-proxy;
-	fastcgi_temp_path $TRASH/nginx/tmp-fastcgi;
-	uwsgi_temp_path $TRASH/nginx/tmp-uwsgi;
-	scgi_temp_path $TRASH/nginx/tmp-scgi;
-	default_type text/html;
-	server {
-		listen 127.0.0.1:$HTTPS_PORT ssl;
-		server_name localhost;
-		ssl_certificate $TRASH/nginx/cert.pem;
-		ssl_certificate_key $TRASH/nginx/key.pem;
-		root $TRASH/site;
-		$loc
-	}
-	server {
-		listen 127.0.0.1:$HTTP_PORT;
-		server_name localhost;
-		root $TRASH/site;
-		$loc
-	}
-}
-CONF
-	nginx -c "$TRASH/nginx/nginx.conf" -p "$TRASH/nginx" -e "$TRASH/nginx/error.log" &
-	NGINX_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1', $HTTPS_PORT), 1)" 2>/dev/null && break
-		sleep 0.05
-	done
-	export HTTPS_PORT HTTP_PORT
+	nginx_launch '$server_port $http_host "$request" $status auth="$http_authorization"' "$loc" "$loc"
 }
 
 start_auth_nginx || { echo "Bail out! nginx did not start"; exit 1; }

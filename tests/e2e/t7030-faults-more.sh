@@ -17,27 +17,7 @@ test_expect_success 'setup: a big OCI image and a big ACI' '
 	mkdir -p big/rootfs && write_manifest big/manifest &&
 	for i in 1 2 3; do head -c 30000000 /dev/urandom > big/rootfs/r$i; done &&
 	actool build big big.aci &&
-	python3 - <<-\PY
-	import hashlib, json, os, tarfile
-	os.makedirs("oci/blobs/sha256", exist_ok=True)
-	def blob(data):
-	    d = hashlib.sha256(data).hexdigest()
-	    open("oci/blobs/sha256/" + d, "wb").write(data)
-	    return "sha256:" + d, len(data)
-	with tarfile.open("layer.tar", "w") as t:
-	    t.add("big/rootfs", arcname=".")
-	layer = open("layer.tar", "rb").read()
-	ld, ls = blob(layer)
-	cd, cs = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-	    "rootfs": {"type": "layers", "diff_ids": [ld]}}).encode())
-	md, ms = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-	    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
-	    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld, "size": ls}]}).encode())
-	open("oci/oci-layout", "w").write(json.dumps({"imageLayoutVersion": "1.0.0"}))
-	open("oci/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [{"mediaType":
-	    "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": ms,
-	    "annotations": {"org.opencontainers.image.ref.name": "latest"}}]}))
-	PY
+	python3 "$TEST_DIRECTORY/helpers/oci-layout.py" big/rootfs oci
 '
 
 test_expect_success 'two docker2aci writing the same output name at once: one whole image, no temporary file' '
