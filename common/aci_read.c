@@ -551,6 +551,37 @@ static int validate_entry(struct ac_pathset *s, struct archive_entry *e, const c
 	return 0;
 }
 
+/* The last checks of an image or a layout, in the original's order: a
+ * manifest and a rootfs were found (check_top_level), then, after the
+ * manifest was read, it is valid and nothing else stands at the top
+ * (check_manifest, which returns the parsed manifest). */
+static int check_top_level(int have_manifest, int have_rootfs, ac_error **err)
+{
+	if (!have_manifest)
+		return ac_error_set(err, 0, "no image manifest found in layout");
+	if (!have_rootfs)
+		return ac_error_set(err, 0, "no rootfs found in layout");
+	return 0;
+}
+
+static json_t *check_manifest(const ac_buf *mbuf, const char *unrecognized, ac_error **err)
+{
+	ac_error *merr = NULL;
+	json_t *m = parse_manifest(mbuf->buf, mbuf->len, &merr);
+	if (!m) {
+		ac_error_set(err, 0, "image manifest validation failed: %s", merr ? merr->msg : "invalid manifest");
+		ac_error_free(&merr);
+		return NULL;
+	}
+	if (unrecognized) {
+		_cleanup_free_ char *q = quote(unrecognized);
+		ac_error_set(err, 0, "unrecognized file path in layout: %s", q);
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
 int ac_aci_validate(int fd, const char *name, json_t **manifest, ac_error **err)
 {
 	return ac_aci_validate_visit(fd, name, manifest, NULL, NULL, err);
@@ -621,26 +652,8 @@ int ac_aci_validate_visit(int fd, const char *name, json_t **manifest, ac_aci_vi
 	char id[AC_IMAGE_ID_LEN + 1];
 	if (ac_aci_reader_finish(r, id, err) < 0)
 		goto out;
-	if (!have_manifest) {
-		ac_error_set(err, 0, "no image manifest found in layout");
+	if (check_top_level(have_manifest, have_rootfs, err) < 0 || !(m = check_manifest(&mbuf, unrecognized, err)))
 		goto out;
-	}
-	if (!have_rootfs) {
-		ac_error_set(err, 0, "no rootfs found in layout");
-		goto out;
-	}
-	ac_error *merr = NULL;
-	m = parse_manifest(mbuf.buf, mbuf.len, &merr);
-	if (!m) {
-		ac_error_set(err, 0, "image manifest validation failed: %s", merr ? merr->msg : "invalid manifest");
-		ac_error_free(&merr);
-		goto out;
-	}
-	if (unrecognized) {
-		_cleanup_free_ char *q = quote(unrecognized);
-		ac_error_set(err, 0, "unrecognized file path in layout: %s", q);
-		goto out;
-	}
 	if (manifest)
 		*manifest = steal_pointer(&m);
 	ret = 0;
@@ -753,32 +766,14 @@ int ac_layout_validate(const char *dir, json_t **manifest, ac_error **err)
 			unrecognized = names[i];
 		}
 	}
-	if (!have_manifest) {
-		ac_error_set(err, 0, "no image manifest found in layout");
+	if (check_top_level(have_manifest, have_rootfs, err) < 0)
 		goto out;
-	}
-	if (!have_rootfs) {
-		ac_error_set(err, 0, "no rootfs found in layout");
-		goto out;
-	}
 	size_t dl = strlen(dir);
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
 	mpath = xasprintf("%.*s/manifest", (int)dl, dir);
-	if (read_layout_manifest(dfd, mpath, &mbuf, err) < 0)
+	if (read_layout_manifest(dfd, mpath, &mbuf, err) < 0 || !(m = check_manifest(&mbuf, unrecognized, err)))
 		goto out;
-	ac_error *merr = NULL;
-	m = parse_manifest(mbuf.buf, mbuf.len, &merr);
-	if (!m) {
-		ac_error_set(err, 0, "image manifest validation failed: %s", merr ? merr->msg : "invalid manifest");
-		ac_error_free(&merr);
-		goto out;
-	}
-	if (unrecognized) {
-		_cleanup_free_ char *q = quote(unrecognized);
-		ac_error_set(err, 0, "unrecognized file path in layout: %s", q);
-		goto out;
-	}
 	if (manifest)
 		*manifest = steal_pointer(&m);
 	ret = 0;

@@ -1,4 +1,4 @@
-/* Shared by manifest.c, manifest-write.c, manifest-edit.c and isolator.c;
+/* Shared by manifest.c, manifest-pod.c, manifest-write.c and isolator.c;
  * not a public header. */
 #ifndef AC_MANIFEST_INTERNAL_H
 #define AC_MANIFEST_INTERNAL_H
@@ -77,37 +77,75 @@ void mf_write_struct(ac_buf *b, json_t *obj, const struct mf_field *fields, int 
  * text (malloc'ed). */
 const char *mf_check_semver(const char *s, char **canon);
 
+/* Go's isEmptyValue for the kinds of the schema (v may be NULL: empty). */
+int mf_is_empty(json_t *v, enum mf_kind kind);
 /* Puts obj's known keys in schema order, adds the zero value of the fields
  * that are always written, drops empty omitempty fields and unknown keys. */
 void mf_canonicalise(json_t *obj, const struct mf_field *fields);
 
 /* Decoding and validation steps of manifest.c, shared with manifest-pod.c.
  * MF_DECODE runs a typed field's check only when the key was present (Go's
- * UnmarshalJSON hooks); MF_MARSHAL checks every field (MarshalJSON). */
+ * UnmarshalJSON hooks); MF_MARSHAL checks every field (MarshalJSON). A
+ * PodManifest is only ever decoded. */
 enum mf_mode { MF_DECODE, MF_MARSHAL };
-/* JSON text -> object (size limit, duplicate keys refused, null -> {}). */
-json_t *mf_load(const char *buf, size_t len, ac_error **err);
+/* A check of one value (an object, or a list of them) found at path. */
+typedef int mf_check_fn(json_t *v, const char *path, enum mf_mode mode, ac_error **err);
+/* A check of a whole normalised manifest. */
+typedef int mf_validate_fn(json_t *m, enum mf_mode mode, ac_error **err);
+/* JSON text -> tree with the canonical keys of fields (size limit, duplicate
+ * keys refused, null -> {}, keys matched case-insensitively, unknown keys
+ * dropped, types checked); then, when check is given, check in MF_DECODE
+ * mode and finish (defaults, canonical order). */
+json_t *mf_parse(const char *buf, size_t len, const struct mf_field *fields, mf_validate_fn *check,
+		 void (*finish)(json_t *m), ac_error **err);
 /* Input object -> tree with the canonical keys (case-insensitive match,
  * duplicates refused, unknown keys dropped, types checked). */
 json_t *mf_norm_struct(json_t *in, const struct mf_field *fields, const char *path, ac_error **err);
 int mf_type_error(ac_error **err, const char *path, const char *want, json_t *got);
-/* Typed getters of the tree: 1 present, 0 absent, -1 wrong type. */
+/* Sets "path.key: message". Returns -1. */
+int mf_key_err(ac_error **err, const char *path, const char *key, const char *fmt, ...) AC_PRINTF(4, 5);
+/* Typed getters of the tree: 1 present, 0 absent, -1 wrong type.
+ * mf_get_scalar: o[key] (*v, NULL when absent) of a scalar kind (MF_STR,
+ * MF_BOOL, MF_UINT, MF_OPT*). */
+int mf_get_scalar(json_t *o, const char *key, const char *path, enum mf_kind kind, json_t **v, ac_error **err);
 int mf_get_str(json_t *o, const char *key, const char *path, const char **s, ac_error **err);
 int mf_get_uint(json_t *o, const char *key, const char *path, uint64_t *u, ac_error **err);
 int mf_get_bool(json_t *o, const char *key, const char *path, ac_error **err);
 int mf_get_list(json_t *o, const char *key, const char *path, enum mf_kind elem, json_t **arr, ac_error **err);
 int mf_get_strmap(json_t *o, const char *key, const char *path, ac_error **err);
+/* o[key], a list of objects (absent: NULL): each element checked by each
+ * (at "path.key[i]"), then the list by all (at "path.key"); either may be
+ * NULL. */
+int mf_v_list(json_t *o, const char *key, const char *path, mf_check_fn *each, mf_check_fn *all,
+	      enum mf_mode mode, ac_error **err);
+/* o[key], an object checked by check, or null/absent (nothing checked). */
+int mf_v_object(json_t *o, const char *key, const char *path, mf_check_fn *check, enum mf_mode mode,
+		ac_error **err);
+/* The Go code's uniqueness loops: "path[i].name: <pre><quoted name><post>"
+ * for the first element whose name an earlier one has. */
+int mf_v_unique_names(json_t *list, const char *path, const char *pre, const char *post, ac_error **err);
+/* acKind (types.ACKind) and acVersion (types.SemVer) when present:
+ * 1 present, 0 absent, -1 invalid. */
+int mf_v_kind(json_t *m, const char **kind, ac_error **err);
+int mf_v_version(json_t *m, ac_error **err);
 /* An ACIdentifier (or ACName) field, checked as mode says. */
 int mf_check_id_field(json_t *o, const char *key, const char *path, int acname, enum mf_mode mode,
 		      ac_error **err);
+/* A types.Hash field, checked when present. */
+int mf_check_hash_field(json_t *o, const char *key, const char *path, ac_error **err);
 int mf_v_labels(json_t *list, const char *path, enum mf_mode mode, ac_error **err);
 int mf_v_annotations(json_t *list, const char *path, enum mf_mode mode, ac_error **err);
-/* Each isolator's value (not the set rules). */
-int mf_v_isolators(json_t *list, const char *path, enum mf_mode mode, ac_error **err);
+/* One isolator's value (not the set rules). */
+int mf_v_isolator(json_t *iso, const char *path, enum mf_mode mode, ac_error **err);
+/* types.Port (Port.UnmarshalJSON's checks). */
+int mf_v_port(json_t *port, const char *path, enum mf_mode mode, ac_error **err);
 /* types.App: decoding hooks and App.assertValid (isolator set included). */
 int mf_v_app(json_t *app, const char *path, enum mf_mode mode, ac_error **err);
-/* Port.UnmarshalJSON: count 0 -> 1 for each port of the list. */
-void mf_fill_port_counts(json_t *ports);
+/* acVersion as go-semver prints it. */
+void mf_fill_version(json_t *m);
+/* Port.UnmarshalJSON: count 0 -> 1, for one port or each port of an app. */
+void mf_fill_port_count(json_t *port);
+void mf_fill_app(json_t *app);
 
 /* Isolators (isolator.c). */
 struct mf_isolator_type {

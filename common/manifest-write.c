@@ -106,6 +106,29 @@ static void write_real(ac_buf *b, double d)
  * text; json.Marshal only compacts it) or sorted (Go maps). */
 static void write_any(ac_buf *b, json_t *v, int indent, int level, int sorted);
 
+/* An array; with sub, its objects are written as the struct sub describes. */
+static void write_array(ac_buf *b, json_t *v, const struct mf_field *sub, int indent, int level, int sorted)
+{
+	size_t i;
+	json_t *e;
+	if (json_array_size(v) == 0) {
+		ac_buf_addstr(b, "[]");
+		return;
+	}
+	ac_buf_addch(b, '[');
+	json_array_foreach(v, i, e) {
+		if (i)
+			ac_buf_addch(b, ',');
+		newline(b, indent, level + 1);
+		if (sub && json_is_object(e))
+			mf_write_struct(b, e, sub, indent, level + 1);
+		else
+			write_any(b, e, indent, level + 1, sorted);
+	}
+	newline(b, indent, level);
+	ac_buf_addch(b, ']');
+}
+
 static int cmp_keys(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -142,24 +165,7 @@ static void write_any(ac_buf *b, json_t *v, int indent, int level, int sorted)
 	case JSON_OBJECT:
 		write_object(b, v, indent, level, sorted);
 		break;
-	case JSON_ARRAY: {
-		size_t i;
-		json_t *e;
-		if (json_array_size(v) == 0) {
-			ac_buf_addstr(b, "[]");
-			break;
-		}
-		ac_buf_addch(b, '[');
-		json_array_foreach(v, i, e) {
-			if (i)
-				ac_buf_addch(b, ',');
-			newline(b, indent, level + 1);
-			write_any(b, e, indent, level + 1, sorted);
-		}
-		newline(b, indent, level);
-		ac_buf_addch(b, ']');
-		break;
-	}
+	case JSON_ARRAY: write_array(b, v, NULL, indent, level, sorted); break;
 	case JSON_STRING: write_jstring(b, v); break;
 	case JSON_INTEGER: ac_buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
 	case JSON_REAL: write_real(b, json_real_value(v)); break;
@@ -169,8 +175,7 @@ static void write_any(ac_buf *b, json_t *v, int indent, int level, int sorted)
 	}
 }
 
-/* Go's isEmptyValue for the kinds of the schema. */
-static int is_empty(json_t *v, enum mf_kind kind)
+int mf_is_empty(json_t *v, enum mf_kind kind)
 {
 	if (!v || json_is_null(v))
 		return 1;
@@ -204,21 +209,8 @@ static void write_field(ac_buf *b, json_t *v, const struct mf_field *f, int inde
 		}
 		break;
 	case MF_LIST:
-		if (json_is_array(v) && json_array_size(v)) {
-			size_t i;
-			json_t *e;
-			ac_buf_addch(b, '[');
-			json_array_foreach(v, i, e) {
-				if (i)
-					ac_buf_addch(b, ',');
-				newline(b, indent, level + 1);
-				if (json_is_object(e))
-					mf_write_struct(b, e, f->sub, indent, level + 1);
-				else
-					write_any(b, e, indent, level + 1, 0);
-			}
-			newline(b, indent, level);
-			ac_buf_addch(b, ']');
+		if (json_is_array(v)) {
+			write_array(b, v, f->sub, indent, level, 0);
 			return;
 		}
 		break;
@@ -237,7 +229,7 @@ void mf_write_struct(ac_buf *b, json_t *obj, const struct mf_field *fields, int 
 	ac_buf_addch(b, '{');
 	for (const struct mf_field *f = fields; f->key; f++) {
 		json_t *v = json_object_get(obj, f->key);
-		if (f->omitempty && is_empty(v, f->kind))
+		if (f->omitempty && mf_is_empty(v, f->kind))
 			continue;
 		write_key(b, f->key, indent, level + 1, &first);
 		write_field(b, v, f, indent, level + 1);

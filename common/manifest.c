@@ -685,45 +685,48 @@ json_t *mf_norm_struct(json_t *in, const struct mf_field *fields, const char *pa
 
 /* Typed getters for the canonical tree: 1 present, 0 absent, -1 wrong type
  * (error set). A tool may have edited the tree, so types are checked again. */
+int mf_get_scalar(json_t *o, const char *key, const char *path, enum mf_kind kind, json_t **v, ac_error **err)
+{
+	char p[MF_PATH_MAX];
+	int ok;
+	*v = json_object_get(o, key);
+	if (!*v)
+		return 0;
+	switch (kind) {
+	case MF_STR:
+	case MF_OPTSTR: ok = json_is_string(*v); break;
+	case MF_BOOL:
+	case MF_OPTBOOL: ok = json_is_boolean(*v); break;
+	case MF_UINT: ok = json_is_integer(*v) && json_integer_value(*v) >= 0; break;
+	case MF_OPTINT: ok = json_is_integer(*v); break;
+	default: abort(); /* not a scalar kind */
+	}
+	if (ok)
+		return 1;
+	mf_path_key(p, path, key);
+	return mf_type_error(err, p, type_word(kind), *v);
+}
+
 int mf_get_str(json_t *o, const char *key, const char *path, const char **s, ac_error **err)
 {
-	json_t *v = json_object_get(o, key);
-	char p[MF_PATH_MAX];
-	*s = "";
-	if (!v)
-		return 0;
-	if (!json_is_string(v)) {
-		mf_path_key(p, path, key);
-		return mf_type_error(err, p, "a string", v);
-	}
-	*s = json_string_value(v);
-	return 1;
+	json_t *v;
+	int r = mf_get_scalar(o, key, path, MF_STR, &v, err);
+	*s = r > 0 ? json_string_value(v) : "";
+	return r;
 }
 
 int mf_get_uint(json_t *o, const char *key, const char *path, uint64_t *u, ac_error **err)
 {
-	json_t *v = json_object_get(o, key);
-	char p[MF_PATH_MAX];
-	*u = 0;
-	if (!v)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		mf_path_key(p, path, key);
-		return mf_type_error(err, p, "a non-negative integer", v);
-	}
-	*u = (uint64_t)json_integer_value(v);
-	return 1;
+	json_t *v;
+	int r = mf_get_scalar(o, key, path, MF_UINT, &v, err);
+	*u = r > 0 ? (uint64_t)json_integer_value(v) : 0;
+	return r;
 }
 
 int mf_get_bool(json_t *o, const char *key, const char *path, ac_error **err)
 {
-	json_t *v = json_object_get(o, key);
-	char p[MF_PATH_MAX];
-	if (v && !json_is_boolean(v)) {
-		mf_path_key(p, path, key);
-		return mf_type_error(err, p, "a boolean", v);
-	}
-	return 0;
+	json_t *v;
+	return mf_get_scalar(o, key, path, MF_BOOL, &v, err);
 }
 
 /* Array (or absent: *arr = NULL) of objects / strings / integers. */
@@ -777,21 +780,136 @@ int mf_get_strmap(json_t *o, const char *key, const char *path, ac_error **err)
 	return 1;
 }
 
+int mf_key_err(ac_error **err, const char *path, const char *key, const char *fmt, ...)
+{
+	char p[MF_PATH_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	mf_path_key(p, path, key);
+	return mf_err(err, p, "%s", msg);
+}
+
 /* A typed identifier field: checked when present, or always in MF_MARSHAL mode. */
 int mf_check_id_field(json_t *o, const char *key, const char *path, int acname, enum mf_mode mode,
 			  ac_error **err)
 {
 	const char *s, *msg;
-	char p[MF_PATH_MAX];
 	int r = mf_get_str(o, key, path, &s, err);
 	if (r < 0)
 		return -1;
 	if (r == 0 && mode == MF_DECODE)
 		return 0;
-	if ((acname ? ac_check_acname(s, &msg) : ac_check_acidentifier(s, &msg)) < 0) {
-		mf_path_key(p, path, key);
-		return mf_err(err, p, "%s", msg);
+	if ((acname ? ac_check_acname(s, &msg) : ac_check_acidentifier(s, &msg)) < 0)
+		return mf_key_err(err, path, key, "%s", msg);
+	return 0;
+}
+
+int mf_check_hash_field(json_t *o, const char *key, const char *path, ac_error **err)
+{
+	const char *s, *msg;
+	int r = mf_get_str(o, key, path, &s, err);
+	if (r < 0)
+		return -1;
+	if (r && ac_check_hash(s, &msg) < 0)
+		return mf_key_err(err, path, key, "%s", msg);
+	return 0;
+}
+
+int mf_v_kind(json_t *m, const char **kind, ac_error **err)
+{
+	int r = mf_get_str(m, "acKind", "", kind, err);
+	if (r > 0 && strcmp(*kind, "ImageManifest") && strcmp(*kind, "PodManifest")) {
+		if (!**kind)
+			return mf_err(err, "acKind", "ACKind must be set");
+		return mf_err(err, "acKind", "bad ACKind: %s", *kind);
 	}
+	return r;
+}
+
+int mf_v_version(json_t *m, ac_error **err)
+{
+	const char *version, *msg;
+	int r = mf_get_str(m, "acVersion", "", &version, err);
+	if (r > 0 && (msg = mf_check_semver(version, NULL)))
+		return mf_err(err, "acVersion", "%s", msg);
+	return r;
+}
+
+/* Each element of list (an array of objects, or NULL), checked at "path[i]". */
+static int v_each(json_t *list, const char *path, mf_check_fn *check, enum mf_mode mode, ac_error **err)
+{
+	size_t i;
+	json_t *e;
+	char p[MF_PATH_MAX];
+	json_array_foreach(list, i, e) {
+		mf_path_index(p, path, i);
+		if (check(e, p, mode, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int mf_v_list(json_t *o, const char *key, const char *path, mf_check_fn *each, mf_check_fn *all,
+	      enum mf_mode mode, ac_error **err)
+{
+	json_t *list;
+	char p[MF_PATH_MAX];
+	mf_path_key(p, path, key);
+	if (mf_get_list(o, key, path, MF_STRUCT, &list, err) < 0)
+		return -1;
+	if (each && v_each(list, p, each, mode, err) < 0)
+		return -1;
+	return all ? all(list, p, mode, err) : 0;
+}
+
+int mf_v_object(json_t *o, const char *key, const char *path, mf_check_fn *check, enum mf_mode mode,
+		ac_error **err)
+{
+	json_t *v = json_object_get(o, key);
+	char p[MF_PATH_MAX];
+	if (!v || json_is_null(v))
+		return 0;
+	mf_path_key(p, path, key);
+	if (!json_is_object(v))
+		return mf_type_error(err, p, "an object", v);
+	return check(v, p, mode, err);
+}
+
+/* Whether an element before list[i] has the name "name". */
+static int name_repeats(json_t *list, size_t i, const char *name)
+{
+	for (size_t j = 0; j < i; j++) {
+		const char *other;
+		mf_get_str(json_array_get(list, j), "name", "", &other, NULL);
+		if (!strcmp(name, other))
+			return 1;
+	}
+	return 0;
+}
+
+int mf_v_unique_names(json_t *list, const char *path, const char *pre, const char *post, ac_error **err)
+{
+	char p[MF_PATH_MAX];
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const char *name;
+		mf_get_str(json_array_get(list, i), "name", "", &name, NULL);
+		if (name_repeats(list, i, name)) {
+			_cleanup_free_ char *q = mf_goquote(name);
+			mf_path_index(p, path, i);
+			return mf_key_err(err, p, "name", "%s%s%s", pre, q, post);
+		}
+	}
+	return 0;
+}
+
+/* A label or an annotation: the ACIdentifier hook of its name. */
+static int v_name_value(json_t *e, const char *path, enum mf_mode mode, ac_error **err)
+{
+	const char *s;
+	if (mf_check_id_field(e, "name", path, 0, mode, err) < 0 || mf_get_str(e, "value", path, &s, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -802,11 +920,8 @@ int mf_v_labels(json_t *list, const char *path, enum mf_mode mode, ac_error **er
 	char p[MF_PATH_MAX], pv[MF_PATH_MAX];
 	const char *s;
 	/* element decoding: the ACIdentifier hook */
-	json_array_foreach(list, i, l) {
-		mf_path_index(p, path, i);
-		if (mf_check_id_field(l, "name", p, 0, mode, err) < 0 || mf_get_str(l, "value", p, &s, err) < 0)
-			return -1;
-	}
+	if (v_each(list, path, v_name_value, mode, err) < 0)
+		return -1;
 	/* Labels.assertValid */
 	const char *os = NULL, *arch = NULL;
 	size_t os_i = 0, arch_i = 0;
@@ -818,13 +933,9 @@ int mf_v_labels(json_t *list, const char *path, enum mf_mode mode, ac_error **er
 		mf_path_key(pv, p, "name");
 		if (!strcmp(name, "name"))
 			return mf_err(err, pv, "invalid label name: \"name\"");
-		for (size_t j = 0; j < i; j++) {
-			const char *other;
-			mf_get_str(json_array_get(list, j), "name", "", &other, NULL);
-			if (!strcmp(name, other)) {
-				_cleanup_free_ char *q = mf_goquote(name);
-				return mf_err(err, pv, "duplicate labels of name %s", q);
-			}
+		if (name_repeats(list, i, name)) {
+			_cleanup_free_ char *q = mf_goquote(name);
+			return mf_err(err, pv, "duplicate labels of name %s", q);
 		}
 		mf_get_str(l, "value", "", &s, NULL);
 		if (!strcmp(name, "os"))
@@ -867,25 +978,9 @@ int mf_v_annotations(json_t *list, const char *path, enum mf_mode mode, ac_error
 	json_t *a;
 	char p[MF_PATH_MAX], pv[MF_PATH_MAX];
 	const char *s;
-	json_array_foreach(list, i, a) {
-		mf_path_index(p, path, i);
-		if (mf_check_id_field(a, "name", p, 0, mode, err) < 0 || mf_get_str(a, "value", p, &s, err) < 0)
-			return -1;
-	}
-	for (i = 0; i < n; i++) {
-		const char *name;
-		mf_get_str(json_array_get(list, i), "name", "", &name, NULL);
-		for (size_t j = 0; j < i; j++) {
-			const char *other;
-			mf_get_str(json_array_get(list, j), "name", "", &other, NULL);
-			if (!strcmp(name, other)) {
-				_cleanup_free_ char *q = mf_goquote(name);
-				mf_path_index(p, path, i);
-				mf_path_key(pv, p, "name");
-				return mf_err(err, pv, "duplicate annotations of name %s", q);
-			}
-		}
-	}
+	if (v_each(list, path, v_name_value, mode, err) < 0 ||
+	    mf_v_unique_names(list, path, "duplicate annotations of name ", "", err) < 0)
+		return -1;
 	/* Only these three values are checked, in this order. */
 	static const char *const checked[] = { "created", "homepage", "documentation" };
 	for (size_t c = 0; c < ARRAY_SIZE(checked); c++) {
@@ -907,11 +1002,12 @@ int mf_v_annotations(json_t *list, const char *path, enum mf_mode mode, ac_error
 	return 0;
 }
 
-static int v_environment(json_t *list, const char *path, ac_error **err)
+static int v_environment(json_t *list, const char *path, enum mf_mode mode, ac_error **err)
 {
 	size_t i;
 	json_t *e;
 	char p[MF_PATH_MAX], pn[MF_PATH_MAX];
+	(void)mode;
 	json_array_foreach(list, i, e) {
 		const char *name, *value;
 		mf_path_index(p, path, i);
@@ -928,45 +1024,28 @@ static int v_environment(json_t *list, const char *path, ac_error **err)
 			_cleanup_free_ char *q = mf_goquote(name);
 			return mf_err(err, pn, "environment variable does not have valid identifier %s", q);
 		}
-		for (size_t j = 0; j < i; j++) {
-			const char *other;
-			mf_get_str(json_array_get(list, j), "name", "", &other, NULL);
-			if (!strcmp(name, other)) {
-				_cleanup_free_ char *q = mf_goquote(name);
-				return mf_err(err, pn, "duplicate environment variable of name %s", q);
-			}
+		if (name_repeats(list, i, name)) {
+			_cleanup_free_ char *q = mf_goquote(name);
+			return mf_err(err, pn, "duplicate environment variable of name %s", q);
 		}
 	}
 	return 0;
 }
 
-static int v_isolator_elem(json_t *iso, const char *p, enum mf_mode mode, ac_error **err)
+int mf_v_isolator(json_t *iso, const char *path, enum mf_mode mode, ac_error **err)
 {
 	const char *name;
 	char pv[MF_PATH_MAX];
-	if (mf_check_id_field(iso, "name", p, 0, mode, err) < 0 || mf_get_str(iso, "name", p, &name, err) < 0)
+	if (mf_check_id_field(iso, "name", path, 0, mode, err) < 0 || mf_get_str(iso, "name", path, &name, err) < 0)
 		return -1;
 	const struct mf_isolator_type *t = mf_isolator_lookup(name);
 	json_t *value = json_object_get(iso, "value");
 	if (!t)
 		return 0; /* kept raw; refused as "invalid isolator" by the set check */
-	mf_path_key(pv, p, "value");
+	mf_path_key(pv, path, "value");
 	if (!value || json_is_null(value)) /* the original panics here */
 		return mf_err(err, pv, "value must be set for isolator \"%s\"", name);
 	return t->check(value, pv, err);
-}
-
-int mf_v_isolators(json_t *list, const char *path, enum mf_mode mode, ac_error **err)
-{
-	size_t i;
-	json_t *iso;
-	char p[MF_PATH_MAX];
-	json_array_foreach(list, i, iso) {
-		mf_path_index(p, path, i);
-		if (v_isolator_elem(iso, p, mode, err) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 /* Isolators.assertValid: known types only, multiples, conflicts. */
@@ -995,180 +1074,118 @@ static int v_isolator_set(json_t *list, const char *path, ac_error **err)
 	return 0;
 }
 
+/* An eventHandler's element hook checks its name. */
+static int v_eventhandler(json_t *e, const char *path, enum mf_mode mode, ac_error **err)
+{
+	const char *s;
+	json_t *exec;
+	(void)mode;
+	if (mf_get_str(e, "name", path, &s, err) < 0 || mf_get_list(e, "exec", path, MF_EXEC, &exec, err) < 0)
+		return -1;
+	if (!*s)
+		return mf_key_err(err, path, "name", "eventHandler \"name\" cannot be empty");
+	if (strcmp(s, "pre-start") && strcmp(s, "post-stop")) {
+		_cleanup_free_ char *q = mf_goquote(s);
+		return mf_key_err(err, path, "name", "bad eventHandler \"name\": %s", q);
+	}
+	return 0;
+}
+
+static int v_mountpoint(json_t *e, const char *path, enum mf_mode mode, ac_error **err)
+{
+	const char *s;
+	if (mf_check_id_field(e, "name", path, 1, mode, err) < 0 || mf_get_str(e, "path", path, &s, err) < 0 ||
+	    mf_get_bool(e, "readOnly", path, err) < 0)
+		return -1;
+	return 0;
+}
+
+int mf_v_port(json_t *port, const char *path, enum mf_mode mode, ac_error **err)
+{
+	const char *s;
+	uint64_t n, count;
+	if (mf_check_id_field(port, "name", path, 1, mode, err) < 0 ||
+	    mf_get_str(port, "protocol", path, &s, err) < 0 || mf_get_uint(port, "port", path, &n, err) < 0 ||
+	    mf_get_uint(port, "count", path, &count, err) < 0 || mf_get_bool(port, "socketActivated", path, err) < 0)
+		return -1;
+	if (n < 1 || n > 65535)
+		return mf_key_err(err, path, "port", "port must be in 1-65535 range (got %" PRIu64 ")", n);
+	if (count > 65536 - n)
+		return mf_key_err(err, path, "count",
+				  "end of port range must be in 1-65535 range (got port %" PRIu64 " count %" PRIu64
+				  ")", n, count);
+	return 0;
+}
+
 int mf_v_app(json_t *app, const char *path, enum mf_mode mode, ac_error **err)
 {
-	json_t *list, *e;
-	size_t i;
-	const char *s, *user, *group, *wd;
-	char p[MF_PATH_MAX], pl[MF_PATH_MAX], pf[MF_PATH_MAX];
+	json_t *list;
+	const char *user, *group, *wd;
+	char pl[MF_PATH_MAX];
 
-	if (mf_get_list(app, "exec", path, MF_EXEC, &list, err) < 0)
-		return -1;
-	/* eventHandlers: the element hook checks the name */
-	mf_path_key(pl, path, "eventHandlers");
-	if (mf_get_list(app, "eventHandlers", path, MF_STRUCT, &list, err) < 0)
-		return -1;
-	json_array_foreach(list, i, e) {
-		json_t *exec;
-		mf_path_index(p, pl, i);
-		mf_path_key(pf, p, "name");
-		if (mf_get_str(e, "name", p, &s, err) < 0 || mf_get_list(e, "exec", p, MF_EXEC, &exec, err) < 0)
-			return -1;
-		if (!*s)
-			return mf_err(err, pf, "eventHandler \"name\" cannot be empty");
-		if (strcmp(s, "pre-start") && strcmp(s, "post-stop")) {
-			_cleanup_free_ char *q = mf_goquote(s);
-			return mf_err(err, pf, "bad eventHandler \"name\": %s", q);
-		}
-	}
-	if (mf_get_str(app, "user", path, &user, err) < 0 || mf_get_str(app, "group", path, &group, err) < 0 ||
+	if (mf_get_list(app, "exec", path, MF_EXEC, &list, err) < 0 ||
+	    mf_v_list(app, "eventHandlers", path, v_eventhandler, NULL, mode, err) < 0 ||
+	    mf_get_str(app, "user", path, &user, err) < 0 || mf_get_str(app, "group", path, &group, err) < 0 ||
 	    mf_get_list(app, "supplementaryGIDs", path, MF_INTLIST, &list, err) < 0 ||
-	    mf_get_str(app, "workingDirectory", path, &wd, err) < 0)
-		return -1;
-	mf_path_key(pl, path, "environment");
-	if (mf_get_list(app, "environment", path, MF_STRUCT, &list, err) < 0 || v_environment(list, pl, err) < 0)
-		return -1;
-	mf_path_key(pl, path, "mountPoints");
-	if (mf_get_list(app, "mountPoints", path, MF_STRUCT, &list, err) < 0)
-		return -1;
-	json_array_foreach(list, i, e) {
-		mf_path_index(p, pl, i);
-		if (mf_check_id_field(e, "name", p, 1, mode, err) < 0 || mf_get_str(e, "path", p, &s, err) < 0 ||
-		    mf_get_bool(e, "readOnly", p, err) < 0)
-			return -1;
-	}
-	mf_path_key(pl, path, "ports");
-	if (mf_get_list(app, "ports", path, MF_STRUCT, &list, err) < 0)
-		return -1;
-	json_array_foreach(list, i, e) {
-		uint64_t port, count;
-		mf_path_index(p, pl, i);
-		if (mf_check_id_field(e, "name", p, 1, mode, err) < 0 || mf_get_str(e, "protocol", p, &s, err) < 0 ||
-		    mf_get_uint(e, "port", p, &port, err) < 0 || mf_get_uint(e, "count", p, &count, err) < 0 ||
-		    mf_get_bool(e, "socketActivated", p, err) < 0)
-			return -1;
-		if (port < 1 || port > 65535) {
-			mf_path_key(pf, p, "port");
-			return mf_err(err, pf, "port must be in 1-65535 range (got %" PRIu64 ")", port);
-		}
-		if (count > 65536 - port) {
-			mf_path_key(pf, p, "count");
-			return mf_err(err, pf, "end of port range must be in 1-65535 range (got port %" PRIu64
-				      " count %" PRIu64 ")", port, count);
-		}
-	}
-	mf_path_key(pl, path, "isolators");
-	json_t *isolators;
-	if (mf_get_list(app, "isolators", path, MF_STRUCT, &isolators, err) < 0 ||
-	    mf_v_isolators(isolators, pl, mode, err) < 0)
-		return -1;
-	if (mf_get_strmap(app, "userAnnotations", path, err) < 0 || mf_get_strmap(app, "userLabels", path, err) < 0)
+	    mf_get_str(app, "workingDirectory", path, &wd, err) < 0 ||
+	    mf_v_list(app, "environment", path, NULL, v_environment, mode, err) < 0 ||
+	    mf_v_list(app, "mountPoints", path, v_mountpoint, NULL, mode, err) < 0 ||
+	    mf_v_list(app, "ports", path, mf_v_port, NULL, mode, err) < 0 ||
+	    mf_v_list(app, "isolators", path, mf_v_isolator, NULL, mode, err) < 0 ||
+	    mf_get_strmap(app, "userAnnotations", path, err) < 0 || mf_get_strmap(app, "userLabels", path, err) < 0)
 		return -1;
 
 	/* App.assertValid */
-	if (!*user) {
-		mf_path_key(pf, path, "user");
-		return mf_err(err, pf, "user is required");
-	}
-	if (!*group) {
-		mf_path_key(pf, path, "group");
-		return mf_err(err, pf, "group is required");
-	}
-	if (*wd && wd[0] != '/') {
-		mf_path_key(pf, path, "workingDirectory");
-		return mf_err(err, pf, "workingDirectory must be an absolute path");
-	}
+	if (!*user)
+		return mf_key_err(err, path, "user", "user is required");
+	if (!*group)
+		return mf_key_err(err, path, "group", "group is required");
+	if (*wd && wd[0] != '/')
+		return mf_key_err(err, path, "workingDirectory", "workingDirectory must be an absolute path");
 	mf_path_key(pl, path, "eventHandlers");
-	mf_get_list(app, "eventHandlers", path, MF_STRUCT, &list, NULL);
-	for (i = 0; i < json_array_size(list); i++) {
-		mf_get_str(json_array_get(list, i), "name", "", &s, NULL);
-		for (size_t j = 0; j < i; j++) {
-			const char *other;
-			mf_get_str(json_array_get(list, j), "name", "", &other, NULL);
-			if (!strcmp(s, other)) {
-				_cleanup_free_ char *q = mf_goquote(s);
-				mf_path_index(p, pl, i);
-				mf_path_key(pf, p, "name");
-				return mf_err(err, pf, "Only one eventHandler of name %s allowed", q);
-			}
-		}
-	}
+	if (mf_v_unique_names(json_object_get(app, "eventHandlers"), pl, "Only one eventHandler of name ", " allowed",
+			      err) < 0)
+		return -1;
 	mf_path_key(pl, path, "isolators");
-	return v_isolator_set(isolators, pl, err);
+	return v_isolator_set(json_object_get(app, "isolators"), pl, err);
 }
 
-static int v_dependencies(json_t *list, const char *path, enum mf_mode mode, ac_error **err)
+static int v_dependency(json_t *d, const char *path, enum mf_mode mode, ac_error **err)
 {
-	size_t i;
-	json_t *d, *labels;
-	char p[MF_PATH_MAX], pf[MF_PATH_MAX];
-	json_array_foreach(list, i, d) {
-		const char *name, *id, *msg;
-		uint64_t size;
-		mf_path_index(p, path, i);
-		mf_path_key(pf, p, "imageName");
-		int has_name = mf_get_str(d, "imageName", p, &name, err);
-		if (has_name < 0)
-			return -1;
-		if (!*name && (has_name == 0 || mode == MF_MARSHAL))
-			return mf_err(err, pf, "imageName cannot be empty");
-		if (ac_check_acidentifier(name, &msg) < 0)
-			return mf_err(err, pf, "%s", msg);
-		int has_id = mf_get_str(d, "imageID", p, &id, err);
-		if (has_id < 0)
-			return -1;
-		if (has_id && ac_check_hash(id, &msg) < 0) {
-			mf_path_key(pf, p, "imageID");
-			return mf_err(err, pf, "%s", msg);
-		}
-		mf_path_key(pf, p, "labels");
-		if (mf_get_list(d, "labels", p, MF_STRUCT, &labels, err) < 0 || mf_v_labels(labels, pf, mode, err) < 0)
-			return -1;
-		if (mf_get_uint(d, "size", p, &size, err) < 0)
-			return -1;
-	}
+	const char *name, *msg;
+	uint64_t size;
+	int has_name = mf_get_str(d, "imageName", path, &name, err);
+	if (has_name < 0)
+		return -1;
+	if (!*name && (has_name == 0 || mode == MF_MARSHAL))
+		return mf_key_err(err, path, "imageName", "imageName cannot be empty");
+	if (ac_check_acidentifier(name, &msg) < 0)
+		return mf_key_err(err, path, "imageName", "%s", msg);
+	if (mf_check_hash_field(d, "imageID", path, err) < 0 ||
+	    mf_v_list(d, "labels", path, NULL, mf_v_labels, mode, err) < 0 ||
+	    mf_get_uint(d, "size", path, &size, err) < 0)
+		return -1;
 	return 0;
 }
 
 static int validate(json_t *m, enum mf_mode mode, ac_error **err)
 {
-	const char *kind, *version, *name, *msg;
-	json_t *list, *app;
+	const char *kind, *name, *msg;
+	json_t *list;
 	int has_kind, has_version, has_name;
 
 	if (!json_is_object(m))
 		return mf_err(err, "manifest", "expected a JSON object");
-	if ((has_kind = mf_get_str(m, "acKind", "", &kind, err)) < 0)
-		return -1;
-	if (has_kind && strcmp(kind, "ImageManifest") && strcmp(kind, "PodManifest")) {
-		if (!*kind)
-			return mf_err(err, "acKind", "ACKind must be set");
-		return mf_err(err, "acKind", "bad ACKind: %s", kind);
-	}
-	if ((has_version = mf_get_str(m, "acVersion", "", &version, err)) < 0)
-		return -1;
-	if (has_version && (msg = mf_check_semver(version, NULL)))
-		return mf_err(err, "acVersion", "%s", msg);
-	if ((has_name = mf_get_str(m, "name", "", &name, err)) < 0)
+	if ((has_kind = mf_v_kind(m, &kind, err)) < 0 || (has_version = mf_v_version(m, err)) < 0 ||
+	    (has_name = mf_get_str(m, "name", "", &name, err)) < 0)
 		return -1;
 	if (has_name && (mode == MF_DECODE || *name) && ac_check_acidentifier(name, &msg) < 0)
 		return mf_err(err, "name", "%s", msg);
-	if (mf_get_list(m, "labels", "", MF_STRUCT, &list, err) < 0 || mf_v_labels(list, "labels", mode, err) < 0)
-		return -1;
-	app = json_object_get(m, "app");
-	if (app && !json_is_null(app)) {
-		if (!json_is_object(app))
-			return mf_type_error(err, "app", "an object", app);
-		if (mf_v_app(app, "app", mode, err) < 0)
-			return -1;
-	}
-	if (mf_get_list(m, "annotations", "", MF_STRUCT, &list, err) < 0 ||
-	    mf_v_annotations(list, "annotations", mode, err) < 0)
-		return -1;
-	if (mf_get_list(m, "dependencies", "", MF_STRUCT, &list, err) < 0 ||
-	    v_dependencies(list, "dependencies", mode, err) < 0)
-		return -1;
-	if (mf_get_list(m, "pathWhitelist", "", MF_STRLIST, &list, err) < 0)
+	if (mf_v_list(m, "labels", "", NULL, mf_v_labels, mode, err) < 0 ||
+	    mf_v_object(m, "app", "", mf_v_app, mode, err) < 0 ||
+	    mf_v_list(m, "annotations", "", NULL, mf_v_annotations, mode, err) < 0 ||
+	    mf_v_list(m, "dependencies", "", v_dependency, NULL, mode, err) < 0 ||
+	    mf_get_list(m, "pathWhitelist", "", MF_STRLIST, &list, err) < 0)
 		return -1;
 	/* ImageManifest.assertValid; the original panics on a missing acKind. */
 	if (!has_kind || strcmp(kind, "ImageManifest"))
@@ -1187,19 +1204,6 @@ int ac_manifest_validate(json_t *m, ac_error **err)
 
 /* ---- step 3: fill in zero values and defaults ---- */
 
-static int is_empty(json_t *v, enum mf_kind kind)
-{
-	switch (kind) {
-	case MF_STR: return json_is_string(v) && json_string_length(v) == 0;
-	case MF_BOOL: return json_is_false(v);
-	case MF_UINT: return json_is_integer(v) && json_integer_value(v) == 0;
-	case MF_STRUCT: return json_is_null(v);
-	case MF_STRMAP: return json_is_null(v) || (json_is_object(v) && json_object_size(v) == 0);
-	case MF_ANY: return json_is_null(v);
-	default: return json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0);
-	}
-}
-
 /* Puts obj's known keys in schema order, adds the zero value of fields that
  * are always written, drops empty omitempty fields and unknown keys. */
 void mf_canonicalise(json_t *obj, const struct mf_field *fields)
@@ -1207,11 +1211,9 @@ void mf_canonicalise(json_t *obj, const struct mf_field *fields)
 	json_t *out = json_object();
 	for (const struct mf_field *f = fields; f->key; f++) {
 		json_t *v = json_object_get(obj, f->key);
-		if (v && f->omitempty && is_empty(v, f->kind))
+		if (f->omitempty && mf_is_empty(v, f->kind))
 			continue;
 		if (!v) {
-			if (f->omitempty)
-				continue;
 			switch (f->kind) {
 			case MF_STR: v = json_string(""); break;
 			case MF_BOOL: v = json_false(); break;
@@ -1234,30 +1236,40 @@ void mf_canonicalise(json_t *obj, const struct mf_field *fields)
 	json_decref(out);
 }
 
-void mf_fill_port_counts(json_t *ports)
+void mf_fill_port_count(json_t *port)
 {
-	for (size_t i = 0; i < json_array_size(ports); i++) {
-		json_t *p = json_array_get(ports, i);
-		json_t *c = json_object_get(p, "count");
-		if (json_is_object(p) && (!c || json_integer_value(c) == 0)) /* Port.UnmarshalJSON */
-			json_object_set_new(p, "count", json_integer(1));
-	}
+	json_t *c = json_object_get(port, "count");
+	if (json_is_object(port) && (!c || json_integer_value(c) == 0)) /* Port.UnmarshalJSON */
+		json_object_set_new(port, "count", json_integer(1));
 }
 
-static void fill(json_t *m)
+void mf_fill_app(json_t *app)
+{
+	json_t *ports = json_object_get(app, "ports");
+	for (size_t i = 0; i < json_array_size(ports); i++)
+		mf_fill_port_count(json_array_get(ports, i));
+}
+
+void mf_fill_version(json_t *m)
 {
 	const char *v = json_string_value(json_object_get(m, "acVersion"));
 	char *canon = NULL;
 	if (v && !mf_check_semver(v, &canon)) /* written as go-semver prints it */
 		json_object_set_new(m, "acVersion", json_string(canon));
 	free(canon);
-	mf_fill_port_counts(json_object_get(json_object_get(m, "app"), "ports"));
+}
+
+static void fill(json_t *m)
+{
+	mf_fill_version(m);
+	mf_fill_app(json_object_get(m, "app"));
 	mf_canonicalise(m, mf_top);
 }
 
 /* ---- entry points ---- */
 
-json_t *mf_load(const char *buf, size_t len, ac_error **err)
+/* JSON text -> object (size limit, duplicate keys refused, null -> {}). */
+static json_t *load(const char *buf, size_t len, ac_error **err)
 {
 	json_error_t jerr;
 	if (len > AC_MANIFEST_MAX_SIZE) {
@@ -1283,21 +1295,27 @@ json_t *mf_load(const char *buf, size_t len, ac_error **err)
 	return j;
 }
 
-json_t *ac_manifest_parse(const char *buf, size_t len, ac_error **err)
+json_t *mf_parse(const char *buf, size_t len, const struct mf_field *fields, mf_validate_fn *check,
+		 void (*finish)(json_t *m), ac_error **err)
 {
-	json_t *in = mf_load(buf, len, err);
+	json_t *in = load(buf, len, err);
 	if (!in)
 		return NULL;
-	json_t *m = mf_norm_struct(in, mf_top, "", err);
+	json_t *m = mf_norm_struct(in, fields, "", err);
 	json_decref(in);
-	if (!m)
-		return NULL;
-	if (validate(m, MF_DECODE, err) < 0) {
+	if (!m || !check)
+		return m;
+	if (check(m, MF_DECODE, err) < 0) {
 		json_decref(m);
 		return NULL;
 	}
-	fill(m);
+	finish(m);
 	return m;
+}
+
+json_t *ac_manifest_parse(const char *buf, size_t len, ac_error **err)
+{
+	return mf_parse(buf, len, mf_top, validate, fill, err);
 }
 
 int ac_manifest_parse_kind(const char *buf, size_t len, const char **kind, ac_error **err)
@@ -1307,11 +1325,7 @@ int ac_manifest_parse_kind(const char *buf, size_t len, const char **kind, ac_er
 		{ "acVersion", MF_STR, NULL, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
-	json_t *in = mf_load(buf, len, err);
-	if (!in)
-		return -1;
-	json_t *m = mf_norm_struct(in, kind_fields, "", err);
-	json_decref(in);
+	json_t *m = mf_parse(buf, len, kind_fields, NULL, NULL, err);
 	if (!m)
 		return -1;
 	const char *k = json_string_value(json_object_get(m, "acKind"));
