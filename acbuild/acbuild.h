@@ -95,12 +95,13 @@ int acb_base_begin(const char *ctx, const char *aci, const char *image, int take
 		   ac_error **err);
 /* Under the lock: sets b->packed, finishing an interrupted unpack. */
 void acb_base_check(struct acb *b);
+/* The directory of changes of a packed base, opened. */
+int acb_base_open_changes(struct acb *b, ac_error **err);
 /* 1 when a copy of a (directory if src_is_dir) tree to dir/name (paths
  * relative to the rootfs, cleaned; dir "." for the root) can go to the
- * changes of a packed base as it would to the unpacked tree, 0 when the
- * base must be unpacked first. */
-int acb_base_can_place(struct acb *b, const char *dir, const char *name, int src_is_dir, ac_error **err);
-int acb_base_open_changes(struct acb *b, ac_error **err);
+ * changes (open as cfd) of a packed base as it would to the unpacked tree,
+ * 0 when the base must be unpacked first. */
+int acb_base_can_place(struct acb *b, int cfd, const char *dir, const char *name, int src_is_dir, ac_error **err);
 /* Extracts the archive open as fd (named name in messages) below dir,
  * only the entries below strip_prefix (optional), with a progress line
  * "what: ..." unless quiet; *comp (optional) receives its compression. */

@@ -212,14 +212,10 @@ static unsigned base_type(struct acb *b, const char *rel)
 
 /* ---- placing copies ---- */
 
-int acb_base_can_place(struct acb *b, const char *dir, const char *name, int src_is_dir, ac_error **err)
+int acb_base_can_place(struct acb *b, int cfd, const char *dir, const char *name, int src_is_dir, ac_error **err)
 {
 	if (load_index(b, err) < 0)
 		return -1;
-	_cleanup_free_ char *changes = xasprintf("%s/" BASE_CHANGES, b->ctx);
-	_cleanup_close_ int cfd = open(changes, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cfd < 0)
-		return ac_error_errno(err, "open %s", changes);
 	/* every directory on the way: one of the base or of the changes,
 	 * never a symlink or a file (their resolution needs the whole tree) */
 	if (strcmp(dir, ".")) {
@@ -324,13 +320,9 @@ static int list_changes(struct ac_pathset *set, int dfd, const char *prefix, int
 {
 	if (depth > 4096)
 		return ac_error_set(err, ELOOP, "%s: directory tree too deep", prefix);
-	int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	DIR *d = ac_opendir_at(dfd, NULL);
+	if (!d)
 		return ac_error_errno(err, "cannot read the changes");
-	}
 	int ret = 0;
 	struct dirent *de;
 	while (ret == 0 && (de = readdir(d))) {

@@ -262,19 +262,22 @@ int acb_copy_into_root(int rootfd, const char *src, const char *dst, ac_error **
 	return ret;
 }
 
-static int open_rootfs(struct acb *b, ac_error **err);
+static int open_rootfs(struct acb *b, ac_error **err)
+{
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", b->aci);
+	int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ac_error_errno(err, "open %s", rootfs);
+	return fd;
+}
 
 static int link_over(int sfd, int dfd, int depth, ac_error **err)
 {
 	if (depth > 4096)
 		return ac_error_set(err, ELOOP, "directory tree too deep");
-	int dup_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
-	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	DIR *d = ac_opendir_at(sfd, NULL);
+	if (!d)
 		return ac_error_errno(err, "cannot read a directory of changes");
-	}
 	int ret = 0;
 	struct dirent *de;
 	while (ret == 0 && (de = readdir(d))) {
@@ -334,25 +337,22 @@ int acb_link_tree_over(int srcfd, int dstfd, ac_error **err)
  * unpacked first. */
 static int open_copy_root(struct acb *b, const char *dir, char **names, const int *isdir, int n, ac_error **err)
 {
-	int place = b->packed && n >= 0;
-	for (int i = 0; i < n && place == 1; i++)
-		place = acb_base_can_place(b, dir, names[i], isdir[i], err);
-	if (place < 0)
-		return -1;
-	if (place)
-		return acb_base_open_changes(b, err);
+	if (b->packed && n >= 0) {
+		int cfd = acb_base_open_changes(b, err);
+		if (cfd < 0)
+			return -1;
+		int place = 1;
+		for (int i = 0; i < n && place == 1; i++)
+			place = acb_base_can_place(b, cfd, dir, names[i], isdir[i], err);
+		if (place == 1)
+			return cfd;
+		close(cfd);
+		if (place < 0)
+			return -1;
+	}
 	if (acb_base_unpack(b, err) < 0)
 		return -1;
 	return open_rootfs(b, err);
-}
-
-static int open_rootfs(struct acb *b, ac_error **err)
-{
-	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", b->aci);
-	int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return ac_error_errno(err, "open %s", rootfs);
-	return fd;
 }
 
 int cmd_copy(struct acb *b, int argc, char **argv, ac_error **err)

@@ -252,15 +252,9 @@ static int cmp_names(const void *a, const void *b)
 /* Sorted names of a directory (without "." and ".."). */
 static int list_dir(int dfd, const char *path, char ***out, size_t *n, ac_error **err)
 {
-	int fd = dup(dfd);
-	if (fd < 0)
+	DIR *d = ac_opendir_at(dfd, NULL);
+	if (!d)
 		return ac_error_errno(err, "cannot read directory '%s'", path);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return ac_error_errno(err, "cannot read directory '%s'", path);
-	}
-	rewinddir(d);
 	size_t cap = 16, cnt = 0;
 	char **names = xmalloc(cap * sizeof(*names));
 	struct dirent *de;

@@ -364,3 +364,19 @@ int ac_copy_fd(int in, int out, const char *src, ac_error **err)
 			return ac_error_errno(err, "write %s", src);
 	}
 }
+
+DIR *ac_opendir_at(int dirfd, const char *name)
+{
+	int fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	rewinddir(d); /* a duplicate shares the original's offset */
+	return d;
+}

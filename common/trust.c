@@ -19,7 +19,7 @@
 
 struct gpg {
 	gpgme_ctx_t ctx;
-	char home[64];
+	char *home; /* a throw-away GNUPGHOME */
 };
 
 static int gpg_err(ac_error **err, gpgme_error_t e, const char *what)
@@ -30,10 +30,10 @@ static int gpg_err(ac_error **err, gpgme_error_t e, const char *what)
 static int gpg_open(struct gpg *g, ac_error **err)
 {
 	g->ctx = NULL;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(g->home, sizeof(g->home), "%s/acrun-gpg-XXXXXX", tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-	if (!mkdtemp(g->home))
-		return ac_error_errno(err, "mkdtemp %s", g->home);
+	/* gpg puts its agent's socket there: a long TMPDIR would not fit */
+	const char *tmp = ac_tmpdir();
+	if (!(g->home = ac_mkdtemp(strlen(tmp) < 32 ? tmp : "/tmp", "acrun-gpg", err)))
+		return -1;
 	gpgme_check_version(NULL);
 	gpgme_error_t e = gpgme_new(&g->ctx);
 	if (!e)
@@ -43,6 +43,8 @@ static int gpg_open(struct gpg *g, ac_error **err)
 			gpgme_release(g->ctx);
 		g->ctx = NULL;
 		ac_rm_rf(g->home, NULL);
+		free(g->home);
+		g->home = NULL;
 		return gpg_err(err, e, "gpgme");
 	}
 	gpgme_set_armor(g->ctx, 1);
@@ -54,7 +56,10 @@ static void gpg_close(struct gpg *g)
 	if (g->ctx)
 		gpgme_release(g->ctx);
 	g->ctx = NULL;
-	ac_rm_rf(g->home, NULL);
+	if (g->home)
+		ac_rm_rf(g->home, NULL);
+	free(g->home);
+	g->home = NULL;
 }
 
 static void lower(char *s)
@@ -436,7 +441,7 @@ static void load_prefixes(const char *base, const char *name, struct load_arg *l
  * replaced or masked too (in a scratch keyring, so they stay out of g). */
 static int load_keys(struct gpg *g, struct load_arg *la, ac_error **err)
 {
-	struct gpg scratch = { NULL, "" };
+	struct gpg scratch = { NULL, NULL };
 	int rc = 0;
 	for (size_t i = 0; i < la->ev.n && rc == 0; i++) {
 		struct entry *e = &la->ev.v[i];
@@ -458,8 +463,7 @@ static int load_keys(struct gpg *g, struct load_arg *la, ac_error **err)
 		else if (last)
 			la->nkeys++;
 	}
-	if (scratch.ctx)
-		gpg_close(&scratch);
+	gpg_close(&scratch);
 	return rc;
 }
 

@@ -29,14 +29,9 @@ static char *rel_join(const struct walk *w, const char *name)
 /* Calls fn for every entry of the directory sfd but . and .. */
 static int for_each(int sfd, int (*fn)(const char *name, void *arg, ac_error **err), void *arg, ac_error **err)
 {
-	int dup_fd = dup(sfd);
-	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	DIR *d = ac_opendir_at(sfd, NULL);
+	if (!d)
 		return ac_error_errno(err, "opendir");
-	}
-	rewinddir(d);
 	struct dirent *de;
 	int rc = 0;
 	while (rc == 0 && (de = readdir(d)))

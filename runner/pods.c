@@ -111,13 +111,9 @@ int acr_pods_list(struct acr_store *s, struct acr_pod_info **out, size_t *n, ac_
 {
 	*out = NULL;
 	*n = 0;
-	int dfd = openat(s->dirfd, "pods", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
+	DIR *d = ac_opendir_at(s->dirfd, "pods");
+	if (!d)
 		return ac_error_errno(err, "%s/pods", s->dir);
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 36)

@@ -432,11 +432,8 @@ out:
 
 char **acr_store_images(struct acr_store *s, ac_error **err)
 {
-	int dfd = openat(s->dirfd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	DIR *d = ac_opendir_at(s->dirfd, "images");
 	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
 		ac_error_errno(err, "%s/images", s->dir);
 		return NULL;
 	}
@@ -500,10 +497,10 @@ char *acr_store_scaffold(struct acr_store *s, ac_error **err)
 	if (faccessat(s->dirfd, "scaffold", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return path;
 	static const char *const dirs[] = { "proc", "sys", "dev", "tmp", "etc" };
-	_cleanup_free_ char *work = xasprintf("%s/tmp/scaffold-XXXXXX", s->dir);
+	_cleanup_free_ char *tmpdir = xasprintf("%s/tmp", s->dir);
+	_cleanup_free_ char *work = ac_mkdtemp(tmpdir, "scaffold", err);
 	int rc = -1;
-	if (!mkdtemp(work)) {
-		ac_error_errno(err, "mkdtemp in %s/tmp", s->dir);
+	if (!work) {
 		free(path);
 		return NULL;
 	}
@@ -535,13 +532,9 @@ out:
 /* Drops files/ entries whose image is gone (store lock held exclusive). */
 void acr_store_prune_files(struct acr_store *s)
 {
-	int dfd = openat(s->dirfd, "files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
+	DIR *d = ac_opendir_at(s->dirfd, "files");
+	if (!d)
 		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -846,22 +839,20 @@ static int render_node(struct acr_store *s, const struct dep_node *n, ac_error *
 	if (!m)
 		return -1;
 	_cleanup_free_ char *r = xasprintf("%s/images/%s/rendered", s->dir, n->id);
-	_cleanup_free_ char *work = xasprintf("%s/tmp/render-XXXXXX", s->dir);
+	_cleanup_free_ char *tmpdir = xasprintf("%s/tmp", s->dir);
+	_cleanup_free_ char *work = NULL;
 	_cleanup_free_ char *aci = xasprintf("%s/images/%s/image.aci", s->dir, n->id);
 	_cleanup_free_ char *wroot = NULL;
 	_cleanup_close_ int fd = open(aci, O_RDONLY | O_CLOEXEC);
 	char got[AC_IMAGE_ID_LEN + 1];
-	int rc = -1, made = 0;
+	int rc = -1;
 	struct whitelist w = { json_object_get(m, "pathWhitelist") };
 	if (fd < 0) {
 		ac_error_errno(err, "%s", aci);
 		goto out;
 	}
-	if (!mkdtemp(work)) {
-		ac_error_errno(err, "mkdtemp");
+	if (!(work = ac_mkdtemp(tmpdir, "render", err)))
 		goto out;
-	}
-	made = 1;
 	if (render_into(fd, aci, m, work, got, err) < 0)
 		goto out;
 	if (strcmp(got, n->id) != 0) {
@@ -880,7 +871,7 @@ static int render_node(struct acr_store *s, const struct dep_node *n, ac_error *
 	}
 	rc = 0;
 out:
-	if (made)
+	if (work)
 		ac_rm_rf(work, NULL);
 	json_decref(m);
 	return rc;
@@ -933,9 +924,10 @@ long long acr_store_image_size(struct acr_store *s, const char *id)
 /* Moves path into tmp/ (atomic disappearance), then deletes it there. */
 static int remove_via_tmp(struct acr_store *s, const char *rel, ac_error **err)
 {
-	_cleanup_free_ char *dst = xasprintf("%s/tmp/rm-XXXXXX", s->dir);
-	if (!mkdtemp(dst))
-		return ac_error_errno(err, "mkdtemp");
+	_cleanup_free_ char *tmpdir = xasprintf("%s/tmp", s->dir);
+	_cleanup_free_ char *dst = ac_mkdtemp(tmpdir, "rm", err);
+	if (!dst)
+		return -1;
 	_cleanup_free_ char *to = xasprintf("%s/x", dst), *from = xasprintf("%s/%s", s->dir, rel);
 	if (rename(from, to) < 0) {
 		int e = errno;

@@ -1,6 +1,7 @@
 /* The acbuild script tokenizer.  tokenize() and insert_tacks() are static in
- * acbuild/cmd-script.c, so that file is compiled into this target; the
- * acbuild functions cmd_script() calls are stubs that must never run. */
+ * acbuild/cmd-script.c, so that file is compiled into this target.  The
+ * context functions cmd_script() refers to are only defined here so that it
+ * links; the tokenizer never reaches them, and they abort if it ever did. */
 #include "fuzz.h"
 
 #include "../../acbuild/cmd-script.c"

@@ -2,6 +2,7 @@
 #ifndef AC_FS_H
 #define AC_FS_H
 
+#include <dirent.h>
 #include <sys/types.h>
 #include "ac/error.h"
 
@@ -11,6 +12,10 @@ int ac_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t 
 int ac_read_fd(int fd, size_t max, char **out, size_t *len, ac_error **err);
 /* write() all of buf, retrying on EINTR and short writes. */
 int ac_write_all(int fd, const void *buf, size_t len);
+/* A directory stream over dirfd/name, or with name NULL over a duplicate
+ * of dirfd (which stays the caller's), read from its start; NULL with
+ * errno set. */
+DIR *ac_opendir_at(int dirfd, const char *name);
 /* Copies the rest of in to out; src names in in messages. */
 int ac_copy_fd(int in, int out, const char *src, ac_error **err);
 
